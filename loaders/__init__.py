@@ -1,0 +1,1 @@
+"""Loaders: read agency files, clean, place on the map, write the store."""

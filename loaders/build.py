@@ -1,0 +1,238 @@
+"""Orchestrate a build: read -> clean -> place -> report -> store (atomic swap).
+
+``build`` is a short coordinator; the work is in ``read``, ``clean``, ``place``,
+``report`` and ``store``.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from tqdm import tqdm
+
+from geodata import boundaries
+from geodata.crs import METRIC_CRS, STORAGE_CRS
+from geodata.names import CODE_BY_NAME, UNITS, aliases_of, normalise_text, resolve_street
+from loaders.clean import REJECT_COLUMNS, Problems, clean_layer
+from loaders.errors import BuildError
+from loaders.place import Boundaries, place_layer
+from loaders.read import find_layer_files, read_layer_file
+from loaders.report import add_layer, new_report, summary_lines, write_report
+from loaders.schema import POINT_LAYERS, SOURCE_FILE, SOURCE_ROW, STORE_COLUMNS
+from loaders.store import DATA_DIR, default_store_path, open_store
+
+SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
+
+
+def build(source: Path | None = None, target: str | None = None, report_path: Path | None = None,
+          default_coord_sys: str = "wgs84", progress: bool = True) -> dict:
+    """Build a store from ``source`` (the bundled sample when None) into ``target``.
+
+    Returns the build report. Raises :class:`BuildError` when the build cannot finish;
+    the previous store is then untouched.
+    """
+    sample = source is None
+    if sample:
+        from loaders.sample import ensure_sample_source
+        source = ensure_sample_source(SAMPLE_SOURCE_DIR)
+    target = str(target or default_store_path())
+    store = open_store(target)
+    files, unknown = find_layer_files(Path(source))
+    report = new_report(sample, str(source), _redact(target))
+    for name in unknown:
+        report["warnings"].append({"layer": None, "file": name, "row": None, "column": None, "value": name,
+                                   "kind": "unknown_file",
+                                   "message": f"文件 {name} 不对应任何图层，未读取；文件名应为 projects/enterprises/"
+                                              "stations/hotline/streets/zones 加 .csv/.xlsx/.geojson/.gpkg/.zip"})
+    if not any(layer in files for layer in POINT_LAYERS):
+        raise BuildError(f"{source} 中没有任何数据文件（projects.*、enterprises.*、stations.*、hotline.*）；"
+                         "请检查 --source 指向的文件夹和文件名。")
+    bounds, geometry_layers = _boundaries(files, report, progress)
+    layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
+    for layer in POINT_LAYERS:
+        if layer in files:
+            layers[layer] = _build_point_layer(layer, files[layer], bounds, report, default_coord_sys, progress)
+    report["provenance"] = _provenance(files)
+    report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
+                                    for name in ("streets", "zones")}
+    store.write_all(layers, report)
+    if report_path:
+        write_report(report, Path(report_path))
+    if progress:
+        tqdm.write("\n".join(["构建完成 (build finished): " + _redact(target), *summary_lines(report)]))
+    return report
+
+
+def ensure_sample_store(target: Path | None = None) -> str:
+    """The bundled sample store's path, building it first when missing."""
+    path = Path(target or default_store_path())
+    if not path.exists():
+        build(None, str(path), progress=False)
+    return str(path)
+
+
+def _redact(target: str) -> str:
+    """A store URL without its password, for reports and messages."""
+    if "://" in target and "@" in target:
+        scheme, rest = target.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
+    return target
+
+
+def _bar(progress: bool, layer: str, stage: str, total: int) -> tqdm:
+    return tqdm(total=total, desc=f"{layer:<11} {stage}", unit="行", unit_scale=True,
+                disable=not progress, leave=False, mininterval=0.5)
+
+
+def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
+                       default_coord_sys: str, progress: bool) -> gpd.GeoDataFrame:
+    started = time.perf_counter()
+    with _bar(progress, layer, "读取 read", 1) as bar:
+        table = read_layer_file(layer, path)
+        bar.total = len(table.frame)
+        bar.update(len(table.frame))
+    n = len(table.frame)
+    with _bar(progress, layer, "清洗 clean", n) as bar:
+        cleaned = clean_layer(table, default_coord_sys)
+        bar.update(n)
+    with _bar(progress, layer, "落点 place", len(cleaned.frame)) as bar:
+        placed = place_layer(layer, path.name, cleaned.frame, bounds)
+        bar.update(len(cleaned.frame))
+    frame = placed.frame.assign(**{SOURCE_FILE: path.name})
+    rejects = pd.concat([cleaned.rejects, placed.rejects], ignore_index=True)
+    warnings = [*_file_notes(table), *cleaned.warnings, *placed.warnings]
+    add_layer(report, layer, path.name, n, len(frame), rejects, warnings, time.perf_counter() - started)
+    columns = [c for c in STORE_COLUMNS[layer] if c in frame.columns]
+    return gpd.GeoDataFrame(frame[columns], geometry=frame.geometry, crs=STORAGE_CRS)
+
+
+def _file_notes(table) -> list[dict]:  # noqa: ANN001 - read.LayerTable
+    notes = []
+    if table.ignored_columns:
+        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": None,
+                      "value": "、".join(table.ignored_columns), "kind": "ignored_columns",
+                      "message": f"未识别的列已忽略：{'、'.join(table.ignored_columns)}"})
+    if table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
+        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": None,
+                      "value": table.encoding, "kind": "encoding",
+                      "message": f"文件编码识别为 {table.encoding}，已转换 (decoded as {table.encoding})"})
+    for column, unit in table.units.items():
+        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": column,
+                      "value": unit, "kind": "unit", "message": f"列 {column} 的单位为{unit}，已换算"})
+    return notes
+
+
+def _boundaries(files: dict[str, Path], report: dict, progress: bool) -> tuple[Boundaries, dict]:
+    streets = _official_streets(files["streets"], report) if "streets" in files else _bundled("streets", report)
+    zones = _official_zones(files["zones"], streets, report) if "zones" in files else _bundled("zones", report)
+    aliases = dict(boundaries.zone_alias_table())
+    for zone_id, name in zip(zones["zone_id"], zones["name"]):
+        aliases[normalise_text(zone_id).lower()] = zone_id
+        aliases[normalise_text(name).lower()] = zone_id
+    streets = streets.reset_index(drop=True)
+    zones = zones.reset_index(drop=True)
+    return Boundaries(streets, zones, aliases), {"streets": streets, "zones": zones}
+
+
+def _bundled(layer: str, report: dict) -> gpd.GeoDataFrame:
+    frame = boundaries.load_streets() if layer == "streets" else boundaries.load_zones()
+    report["layers"][layer] = {"file": f"geodata/files/{layer}.geojson (内置示意)", "read": len(frame),
+                               "loaded": len(frame), "rejected": 0}
+    return frame
+
+
+def _geometry_rejects(layer: str, path: Path, frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    bad = problems.rejected
+    return pd.DataFrame({"layer": layer, "file": path.name, "row": frame.loc[bad, SOURCE_ROW].astype(int),
+                         "column": problems.column[bad], "value": problems.value[bad],
+                         "reason": problems.reason[bad]}, columns=REJECT_COLUMNS)
+
+
+def _check_polygons(frame: gpd.GeoDataFrame, problems: Problems) -> None:
+    geom = frame.geometry
+    kinds = geom.geom_type
+    problems.add(geom.isna() | ~kinds.isin(["Polygon", "MultiPolygon"]), "geometry",
+                 kinds.fillna("空"), "几何不是面（Polygon/MultiPolygon）或为空 (not a polygon)")
+    problems.add(geom.notna() & ~geom.is_valid, "geometry", kinds.fillna(""),
+                 "几何无效（自相交等），请在 GIS 软件中修复 (invalid geometry)")
+
+
+def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
+    table = read_layer_file("streets", path)
+    raw = table.frame
+    if not isinstance(raw, gpd.GeoDataFrame):
+        raise BuildError(f"{path.name}: 街镇边界必须是带几何的文件（.geojson/.gpkg/.zip Shapefile）。")
+    problems = Problems(raw.index)
+    names = raw["name"].map(lambda v: resolve_street(v)[0])
+    reasons = raw["name"].map(lambda v: resolve_street(v)[1])
+    if "code" in raw.columns:  # a code decides when the name is old or ambiguous
+        by_code = raw["code"].astype(str).str.strip().map(
+            lambda c: UNITS.get(c.ljust(12, "0")[:12], (None,))[0] if c[:6] == "110106" else None)
+        names = by_code.fillna(names)
+    problems.add(names.isna(), "name", raw["name"], reasons.fillna("街镇名称无法识别"))
+    problems.add(names.duplicated(keep="first") & names.notna(), "name", raw["name"],
+                 "同一街镇出现多次，保留第一条 (duplicate street)")
+    _check_polygons(raw, problems)
+    population = pd.to_numeric(raw.get("population", pd.Series(None, index=raw.index)), errors="coerce")
+    keep = ~problems.rejected
+    out = gpd.GeoDataFrame({
+        "name": names, "code": names.map(CODE_BY_NAME), "name_en": names.map(
+            lambda n: UNITS[CODE_BY_NAME[n]][1] if n in CODE_BY_NAME else None),
+        "kind": names.map(lambda n: UNITS[CODE_BY_NAME[n]][2] if n in CODE_BY_NAME else None),
+        "aliases": names.map(lambda n: "|".join(aliases_of(n)) if isinstance(n, str) else None),
+        "population": population,
+        "area_km2": raw.geometry.to_crs(METRIC_CRS).area / 1e6,
+        "precision": "official", "source": path.name,
+    }, geometry=raw.geometry, crs=STORAGE_CRS).loc[keep]
+    rejects = _geometry_rejects("streets", path, raw, problems)
+    add_layer(report, "streets", path.name, len(raw), len(out), rejects, _file_notes(table), 0.0)
+    if out.empty:
+        raise BuildError(f"{path.name}: 没有一条可用的街镇边界（全部被拒绝），无法落点；原因见报告。")
+    missing = sorted(set(CODE_BY_NAME) - set(out["name"]))
+    if missing:
+        report["warnings"].append({"layer": "streets", "file": path.name, "row": None, "column": "name",
+                                   "value": "、".join(missing), "kind": "streets_missing",
+                                   "message": f"正式边界中缺少 {len(missing)} 个街镇：{'、'.join(missing)}"})
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def _official_zones(path: Path, streets: gpd.GeoDataFrame, report: dict) -> gpd.GeoDataFrame:
+    table = read_layer_file("zones", path)
+    raw = table.frame
+    if not isinstance(raw, gpd.GeoDataFrame):
+        raise BuildError(f"{path.name}: 功能区边界必须是带几何的文件（.geojson/.gpkg/.zip Shapefile）。")
+    cleaned = clean_layer(table)
+    frame = cleaned.frame
+    problems = Problems(frame.index)
+    _check_polygons(gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), problems)
+    keep = ~problems.rejected
+    geometry = gpd.GeoSeries(frame["geometry"], crs=STORAGE_CRS)
+    out = gpd.GeoDataFrame({
+        "zone_id": frame["zone_id"], "name": frame["name"],
+        "name_en": frame.get("name_en"), "kind": frame.get("kind"),
+        "area_km2": geometry.to_crs(METRIC_CRS).area / 1e6,
+        "precision": frame.get("precision", pd.Series(None, index=frame.index)).fillna("official"),
+        "source": path.name,
+    }, geometry=geometry, crs=STORAGE_CRS).loc[keep]
+    rejects = pd.concat([cleaned.rejects, _geometry_rejects("zones", path, frame, problems)], ignore_index=True)
+    add_layer(report, "zones", path.name, len(raw), len(out), rejects, cleaned.warnings, 0.0)
+    return out.reset_index(drop=True)
+
+
+def _provenance(files: dict[str, Path]) -> dict:
+    bundled = boundaries.load_provenance()
+    out = {}
+    for layer in ("district", "streets", "zones"):
+        if layer in files:
+            out[layer] = {"title": f"{layer} (正式文件 official file)", "source": files[layer].name,
+                          "precision": "official", "licence": "由数据提供单位确定",
+                          "display_zh": f"{layer} 边界来自正式文件 {files[layer].name}"}
+        else:
+            out[layer] = bundled.get(layer, {})
+    if "streets" in files:
+        out["district"] = {"title": "区界 (由正式街镇边界合并)", "source": files["streets"].name,
+                           "precision": "official", "display_zh": "区界由正式街镇边界合并而成"}
+    return out

@@ -1,0 +1,340 @@
+"""The synthetic sample: deterministic, realistic in shape, clearly not real (示例).
+
+``write_sample`` writes agency-style files (an XLSX with a title row and merged
+headers, a GB18030 CSV, a BOM CSV, GCJ-02 and BD-09 coordinates, a few bad rows)
+that then go through the same loaders as real files. Every name says 示例; every
+figure is random. Nothing here is an official number.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from geodata import boundaries
+from geodata.crs import wgs84_to_bd09, wgs84_to_gcj02
+from loaders.clean import USCC_CHARSET, USCC_WEIGHTS
+
+GENERATOR_VERSION = 3
+SEED = 20251106
+SCALES = {"default": {"projects": 300, "enterprises": 20_000, "hotline": 200_000},
+          "full": {"projects": 300, "enterprises": 100_000, "hotline": 1_000_000}}
+
+# Industries that fit each zone (domain.md), most typical first.
+ZONE_INDUSTRIES: dict[str, list[str]] = {
+    "lize": ["finance", "headquarters", "digital"],
+    "zgc_fengtai": ["rail_transit", "aerospace", "smart_medical", "low_altitude", "digital"],
+    "nanzhongzhou": ["culture_tourism", "public_services", "ecology", "commerce"],
+    "xishan_yongding": ["culture_tourism", "ecology", "public_services"],
+    "hexi": ["low_altitude", "ecology", "infrastructure", "housing"],
+    "fengtai_station": ["commerce", "headquarters", "infrastructure"],
+    "wulidian": ["digital", "commerce", "housing"],
+    "xinfadi": ["commerce", "logistics", "flowers"],
+    None: ["housing", "infrastructure", "public_services", "construction", "flowers", "commerce"],
+}
+INDUSTRY_ZH = {"finance": "金融", "headquarters": "总部经济", "digital": "数字经济", "rail_transit": "轨道交通",
+               "aerospace": "航空航天", "smart_medical": "智能医工", "low_altitude": "低空技术",
+               "culture_tourism": "文化旅游", "public_services": "公共服务", "ecology": "生态环境",
+               "commerce": "商贸", "infrastructure": "基础设施", "housing": "住房", "logistics": "物流",
+               "flowers": "花卉", "construction": "建筑"}
+PROJECT_WORDS = {"finance": "金融中心", "headquarters": "总部大厦", "digital": "数字产业园",
+                 "rail_transit": "轨道交通创新中心", "aerospace": "航天科技园", "smart_medical": "医工创新基地",
+                 "low_altitude": "低空技术试验场", "culture_tourism": "文化街区更新",
+                 "public_services": "学校及社区服务中心", "ecology": "公园绿地提升", "commerce": "商业综合体",
+                 "infrastructure": "道路及市政配套", "housing": "安置房", "logistics": "冷链物流中心",
+                 "flowers": "花卉交易中心数字化改造", "construction": "绿色建筑示范"}
+ENTERPRISE_WORDS = ["科技", "信息", "数据", "金融服务", "医疗器械", "轨道装备", "航空", "文化传媒",
+                    "商贸", "物流", "建筑工程", "花卉", "餐饮", "咨询"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+
+
+def ensure_sample_source(folder: Path, scale: str = "default") -> Path:
+    """The sample source folder, (re)written when missing or made by another version."""
+    stamp = folder / ".sample.json"
+    wanted = {"generator_version": GENERATOR_VERSION, "seed": SEED, "scale": scale}
+    if stamp.exists():
+        try:
+            if json.loads(stamp.read_text(encoding="utf-8")) == wanted:
+                return folder
+        except json.JSONDecodeError:
+            pass
+    write_sample(folder, scale)
+    return folder
+
+
+def write_sample(folder: Path, scale: str = "default") -> Path:
+    """Write projects.xlsx, enterprises.csv (GB18030), stations.csv, hotline.csv into ``folder``."""
+    sizes = SCALES[scale]
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    rng = np.random.default_rng(SEED)
+    streets = boundaries.load_streets()
+    zones = boundaries.load_zones()
+    _write_projects_xlsx(make_projects(rng, streets, zones, sizes["projects"]), tmp / "projects.xlsx")
+    make_enterprises(rng, streets, zones, sizes["enterprises"]).to_csv(
+        tmp / "enterprises.csv", index=False, encoding="gb18030")
+    make_stations(rng, streets, zones).to_csv(tmp / "stations.csv", index=False, encoding="utf-8-sig")
+    make_hotline(rng, streets, sizes["hotline"]).to_csv(tmp / "hotline.csv", index=False, encoding="utf-8")
+    (tmp / ".sample.json").write_text(json.dumps({"generator_version": GENERATOR_VERSION, "seed": SEED,
+                                                 "scale": scale}), encoding="utf-8")
+    (tmp / ".README.txt").write_text("示例数据（合成）：名称、数量、金额均为随机生成，不是真实或官方数据。\n"
+                                    "Synthetic sample data: every name and figure is random, not official.\n",
+                                    encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
+def random_points_in(polygons: gpd.GeoSeries, which: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One random point inside ``polygons[which[i]]`` for each i, as an (n, 2) lon/lat array."""
+    out = np.empty((len(which), 2))
+    for k in np.unique(which):
+        rows = np.flatnonzero(which == k)
+        geom = polygons.iloc[k]
+        shapely.prepare(geom)
+        minx, miny, maxx, maxy = geom.bounds
+        got = np.empty((0, 2))
+        while len(got) < len(rows):
+            need = (len(rows) - len(got)) * 3 + 16
+            xy = np.column_stack([rng.uniform(minx, maxx, need), rng.uniform(miny, maxy, need)])
+            got = np.vstack([got, xy[shapely.contains_xy(geom, xy[:, 0], xy[:, 1])]])
+        out[rows] = got[: len(rows)]
+    return out
+
+
+def _street_of(points: np.ndarray, streets: gpd.GeoDataFrame) -> np.ndarray:
+    pts = shapely.points(points)
+    p, s = streets.sindex.query(pts, predicate="intersects")
+    names = np.full(len(points), "", dtype=object)
+    names[p[::-1]] = streets["name"].to_numpy()[s[::-1]]
+    return names
+
+
+def _zone_of(points: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """The first zone (in ZONES order) each point falls in, or None."""
+    pts = shapely.points(points)
+    p, z = zones.sindex.query(pts, predicate="intersects")
+    out = np.full(len(points), None, dtype=object)
+    order = np.lexsort((z, p))
+    p, z = p[order], z[order]
+    first = np.unique(p, return_index=True)[1]
+    out[p[first]] = zones["zone_id"].to_numpy()[z[first]]
+    return out
+
+
+def uscc(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` distinct, well-formed unified social credit codes (91 + Fengtai's 110106 + 9 + check)."""
+    charset = np.array(list(USCC_CHARSET))
+    body = rng.integers(0, 31, size=(n, 9))
+    body[:, 8] = rng.integers(0, 10, size=n)
+    prefix = np.array([9, 1, 1, 1, 0, 1, 0, 6])
+    values = np.hstack([np.tile(prefix, (n, 1)), body])
+    check = (31 - (values * USCC_WEIGHTS).sum(axis=1) % 31) % 31
+    codes = np.array(["".join(row) for row in charset[np.hstack([values, check[:, None]])]])
+    return codes
+
+
+def _coords_out(points: np.ndarray, systems: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = points[:, 0].copy(), points[:, 1].copy()
+    for name, fn in (("gcj02", wgs84_to_gcj02), ("bd09", wgs84_to_bd09)):
+        m = systems == name
+        if m.any():
+            lon[m], lat[m] = fn(lon[m], lat[m])
+    return np.round(lon, 6), np.round(lat, 6)
+
+
+def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                  n: int) -> pd.DataFrame:
+    """Projects: zone-fitting industries, status/level mix, log-normal investment (万元)."""
+    zone_ids = zones["zone_id"].tolist()
+    weights = np.array([0.16, 0.10, 0.16, 0.18, 0.08, 0.08, 0.06, 0.06])[: len(zone_ids)]
+    in_zone = rng.random(n) < 0.8
+    which_zone = rng.choice(len(zone_ids), size=n, p=weights / weights.sum())
+    pts = np.empty((n, 2))
+    pts[in_zone] = random_points_in(zones.geometry, which_zone[in_zone], rng)
+    district = gpd.GeoSeries([shapely.union_all(streets.geometry.to_numpy())], crs=streets.crs)
+    pts[~in_zone] = random_points_in(district, np.zeros((~in_zone).sum(), int), rng)
+    zone = np.where(in_zone, np.array(zone_ids, dtype=object)[which_zone], None)
+    industry = np.array([rng.choice(ZONE_INDUSTRIES[z]) for z in zone], dtype=object)
+    status = rng.choice(["储备", "在建", "建成"], size=n, p=[0.30, 0.45, 0.25])
+    level = rng.choice(["国家级", "市级", "区级"], size=n, p=[0.08, 0.27, 0.65])
+    invest_wan = np.round(np.exp(rng.normal(np.log(80_000), 1.1, size=n)), -1)  # 万元, median 8 亿元
+    start_year = rng.integers(2019, 2027, size=n)
+    start = pd.to_datetime([f"{y}-{m:02d}-01" for y, m in zip(start_year, rng.integers(1, 13, size=n))])
+    completion = start + pd.to_timedelta(rng.integers(365, 365 * 4, size=n), unit="D")
+    start_txt = np.where(status == "储备", "", start.strftime("%Y-%m-%d"))
+    done_txt = np.where(status == "建成", completion.strftime("%Y-%m-%d"), "")
+    systems = rng.choice(["wgs84", "gcj02", "bd09"], size=n, p=[0.6, 0.3, 0.1])
+    lon, lat = _coords_out(pts, systems)
+    street = _street_of(pts, streets)
+    zone_names = dict(zip(zones["zone_id"], zones["name"]))
+    declared = np.array([zone_names.get(z, "") for z in zone], dtype=object)
+    # Agencies sometimes declare the wrong zone: a few realistic mismatches.
+    wrong = rng.choice(np.flatnonzero(in_zone), size=min(6, in_zone.sum()), replace=False)
+    declared[wrong] = [zone_names[zone_ids[(zone_ids.index(zone[i]) + 3) % len(zone_ids)]] for i in wrong]
+    frame = pd.DataFrame({
+        "项目编号": [f"FT-SL-{2019 + i % 8}-{i + 1:04d}" for i in range(n)],
+        "项目名称": [f"示例·{zone_names.get(z, '丰台')[:4]}{PROJECT_WORDS[ind]}项目（第{i + 1:03d}号）"
+                   for i, (z, ind) in enumerate(zip(zone, industry))],
+        "项目状态": status, "项目级别": level,
+        "产业类别": [INDUSTRY_ZH[i] for i in industry],
+        "总投资（万元）": invest_wan, "开工时间": start_txt, "竣工时间": done_txt,
+        "经度": lon, "纬度": lat, "坐标系": systems, "所属街镇": street, "所属功能区": declared,
+        "责任单位": rng.choice(["示例区发展改革委", "示例区住房城乡建设委", "示例丽泽管委会",
+                             "示例丰台园管委会", "示例区商务局"], size=n),
+        "地址": [f"丰台区示例路{k}号" for k in rng.integers(1, 300, size=n)],
+    })
+    # About 5% known only by street (no map point), and a handful of typical errors.
+    no_xy = rng.choice(n, size=n // 20, replace=False)
+    frame.loc[no_xy, ["经度", "纬度"]] = np.nan
+    frame.loc[no_xy, "坐标系"] = ""
+    frame.loc[no_xy[:2], "所属街镇"] = ["方庄地区", "宛平城地区"]  # old names that still resolve
+    bad = [i for i in range(n) if i not in set(no_xy)][:5]
+    frame.loc[bad[0], "项目状态"] = ""                       # required value missing
+    frame.loc[bad[1], "总投资（万元）"] = -500                 # negative investment
+    frame.loc[bad[2], "项目编号"] = frame.loc[bad[3], "项目编号"]  # duplicate id (later one rejected)
+    frame.loc[bad[4], ["开工时间", "竣工时间", "项目状态"]] = ["2024-06-01", "2023-01-01", "建成"]
+    return frame
+
+
+def _write_projects_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    """A government-style sheet: a merged title row, then a two-row header with merged cells."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "重大项目"
+    cols = list(frame.columns)
+    sheet.cell(1, 1, "丰台区重大项目清单（示例数据，非真实项目）")
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    for c, name in enumerate(cols, start=1):
+        if name in ("经度", "纬度"):
+            sheet.cell(2, c, "位置坐标")
+            sheet.cell(3, c, name)
+        else:
+            sheet.cell(2, c, name)
+            sheet.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+        sheet.cell(2, c).alignment = Alignment(horizontal="center", vertical="center")
+    lon_col = cols.index("经度") + 1
+    sheet.merge_cells(start_row=2, start_column=lon_col, end_row=2, end_column=lon_col + 1)
+    for r, row in enumerate(frame.itertuples(index=False), start=4):
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, float) and np.isnan(value):
+                continue
+            sheet.cell(r, c, value.item() if hasattr(value, "item") else value)
+    book.save(path)
+
+
+def make_enterprises(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                     n: int) -> pd.DataFrame:
+    """Enterprises: clustered in the key areas, ~2% service-package, personal contact columns."""
+    in_zone = rng.random(n) < 0.45
+    key = zones.index[zones["kind"] == "key_area"].to_numpy()
+    which_zone = rng.choice(key, size=n)
+    pts = np.empty((n, 2))
+    pts[in_zone] = random_points_in(zones.geometry, which_zone[in_zone], rng)
+    weights = streets.geometry.to_crs(32650).area.to_numpy() ** 0.3
+    which_street = rng.choice(len(streets), size=n, p=weights / weights.sum())
+    pts[~in_zone] = random_points_in(streets.geometry, which_street[~in_zone], rng)
+    systems = rng.choice(["wgs84", "gcj02", "bd09"], size=n, p=[0.7, 0.25, 0.05])
+    lon, lat = _coords_out(pts, systems)
+    zone = _zone_of(pts, zones)
+    p_package = np.where(pd.Series(zone).isin(["lize", "zgc_fengtai", "nanzhongzhou"]), 0.04, 0.008)
+    words = rng.choice(ENTERPRISE_WORDS, size=n)
+    frame = pd.DataFrame({
+        "统一社会信用代码": uscc(rng, n),
+        "企业名称": [f"北京示例{w}有限公司（示例{i + 1:06d}）" for i, w in enumerate(words)],
+        "行业": [w if w in ("科技", "金融服务", "物流", "商贸", "花卉") else rng.choice(["数字经济", "智能医工",
+                 "轨道交通", "文化旅游", "建筑"]) for w in words],
+        "服务包企业": np.where(rng.random(n) < p_package, "是", "否"),
+        "注册资本（万元）": np.round(np.exp(rng.normal(np.log(500), 1.6, size=n)), 1),
+        "成立日期": pd.to_datetime("1995-01-01") + pd.to_timedelta(rng.integers(0, 30 * 365, size=n), unit="D"),
+        "经度": lon, "纬度": lat, "坐标系": systems, "所属街镇": _street_of(pts, streets),
+        "地址": [f"丰台区示例街{k}号" for k in rng.integers(1, 500, size=n)],
+        "联系人": [f"{s}先生（示例）" if g else f"{s}女士（示例）"
+                for s, g in zip(rng.choice(list(SURNAMES), size=n), rng.random(n) < 0.5)],
+        "联系电话": [f"1380000{k:04d}" for k in rng.integers(0, 10_000, size=n)],
+    })
+    frame["行业"] = frame["行业"].replace({"科技": "数字经济", "金融服务": "金融"})
+    frame["成立日期"] = frame["成立日期"].dt.strftime("%Y-%m-%d")
+    no_xy = rng.choice(n, size=n // 10, replace=False)
+    frame.loc[no_xy, ["经度", "纬度", "坐标系"]] = [np.nan, np.nan, ""]
+    rest = np.setdiff1d(np.arange(n), no_xy)
+    bad = rng.choice(rest, size=45, replace=False)
+    codes = frame.loc[bad[:15], "统一社会信用代码"]
+    frame.loc[bad[:15], "统一社会信用代码"] = codes.str[:17] + codes.str[17].map(
+        lambda ch: USCC_CHARSET[(USCC_CHARSET.index(ch) + 1) % 31])           # wrong check character
+    frame.loc[bad[15:20], "统一社会信用代码"] = frame.loc[bad[20:25], "统一社会信用代码"].to_numpy()  # duplicates
+    frame.loc[bad[25:35], ["经度", "纬度"]] = frame.loc[bad[25:35], ["纬度", "经度"]].to_numpy()   # swapped
+    frame.loc[bad[35:40], ["经度", "纬度", "坐标系"]] = [116.60, 39.95, "wgs84"]        # far outside (Chaoyang)
+    frame.loc[bad[40:45], "联系电话"] = "=HYPERLINK(\"http://example.invalid\",\"点击\")"  # formula injection probe
+    return frame
+
+
+def make_stations(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One street-level 先丰站 per street, ~390 community/village ones, 30 先丰港 in key areas."""
+    rows = []
+    reps = streets.geometry.representative_point()
+    for name, pt in zip(streets["name"], reps):
+        rows.append((f"{name}先丰站（示例）", "先丰站", "街镇", pt.x, pt.y, name))
+    n_comm = 394
+    weights = streets.geometry.to_crs(32650).area.to_numpy() ** 0.4
+    which = rng.choice(len(streets), size=n_comm, p=weights / weights.sum())
+    pts = random_points_in(streets.geometry, which, rng)
+    tiers = np.where(streets["kind"].to_numpy()[which] == "镇", "村", "社区")
+    for i, (k, (x, y), tier) in enumerate(zip(which, pts, tiers)):
+        rows.append((f"{streets['name'].iloc[k][:-2]}示例{tier}先丰站{i + 1:03d}", "先丰站", tier, x, y, ""))
+    key = zones.index[zones["kind"] == "key_area"].to_numpy()
+    which = rng.choice(key, size=30)
+    pts = random_points_in(zones.geometry, which, rng)
+    for i, (k, (x, y)) in enumerate(zip(which, pts)):
+        rows.append((f"{zones['name'].iloc[k]}先丰港（示例{i + 1:02d}）", "先丰港",
+                     rng.choice(["园区", "部门"]), x, y, ""))
+    frame = pd.DataFrame(rows, columns=["站点名称", "类型", "层级", "lon", "lat", "所属街镇"])
+    lon, lat = _coords_out(frame[["lon", "lat"]].to_numpy(), np.full(len(frame), "gcj02"))
+    services = ["政务服务", "社保医保", "就业服务", "养老助餐", "法律咨询", "党群活动", "企业诉求受理", "政策兑现"]
+    return pd.DataFrame({
+        "站点编号": [f"XF-{i + 1:04d}" for i in range(len(frame))],
+        "站点名称": frame["站点名称"], "类型": frame["类型"], "层级": frame["层级"],
+        "服务内容": ["、".join(rng.choice(services, size=3, replace=False)) for _ in range(len(frame))],
+        "服务时间": "工作日 9:00-17:00", "电话": "010-6380XXXX（示例）",
+        "经度": lon, "纬度": lat, "坐标系": "GCJ-02", "所属街镇": frame["所属街镇"],
+    })
+
+
+def make_hotline(rng: np.random.Generator, streets: gpd.GeoDataFrame, n: int) -> pd.DataFrame:
+    """12345 cases: parking, roads, property and environment dominate; ~60% with coordinates."""
+    weights = np.linspace(1.0, 2.0, len(streets))
+    weights = np.where(streets["kind"].to_numpy() == "镇", 0.4, weights)
+    which = rng.choice(len(streets), size=n, p=weights / weights.sum())
+    has_xy = rng.random(n) < 0.6
+    pts = np.full((n, 2), np.nan)
+    pts[has_xy] = random_points_in(streets.geometry, which[has_xy], rng)
+    systems = np.where(rng.random(n) < 0.9, "wgs84", "bd09")
+    lon, lat = _coords_out(np.nan_to_num(pts), systems)
+    received = (pd.Timestamp("2025-11-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 3600, size=n), unit="s"))
+    responded = rng.random(n) < 0.985
+    resolved = responded & (rng.random(n) < 0.86)
+    satisfied = rng.random(n) < np.where(resolved, 0.93, 0.35)
+    yes_no = np.array(["否", "是"])
+    frame = pd.DataFrame({
+        "工单编号": [f"12345-{i + 1:07d}" for i in range(n)],
+        "受理时间": received.strftime("%Y-%m-%d %H:%M:%S"),
+        "诉求类别": rng.choice(["停车", "道路", "物业", "环境", "其他"], size=n, p=[0.27, 0.19, 0.22, 0.16, 0.16]),
+        "所属街镇": streets["name"].to_numpy()[which],
+        "社区": [f"示例社区{k:02d}" for k in rng.integers(1, 30, size=n)],
+        "经度": np.where(has_xy, lon, np.nan), "纬度": np.where(has_xy, lat, np.nan),
+        "坐标系": np.where(has_xy, systems, ""),
+        "响应": yes_no[responded.astype(int)], "解决": yes_no[resolved.astype(int)],
+        "满意": yes_no[satisfied.astype(int)],
+    })
+    bad = rng.choice(np.flatnonzero(~has_xy), size=max(n // 2000, 1), replace=False)
+    frame.loc[bad, "所属街镇"] = ""   # no location at all: rejected, never invented
+    return frame

@@ -1,0 +1,210 @@
+"""The store: a GeoPackage file (embedded default) or PostGIS tables (production).
+
+Both hold the same layers (``schema.ALL_LAYERS`` plus ``build_report``) in EPSG:4326.
+A build writes a complete new store beside the old one and swaps it in only when
+every layer is written, so a failed build leaves the previous store untouched:
+GeoPackage by writing a temporary file and ``os.replace``; PostGIS by writing
+``<layer>__new`` tables and renaming them in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Protocol
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geodata.crs import STORAGE_CRS
+from loaders.errors import BuildError
+from loaders.schema import ALL_LAYERS, REPORT_LAYER, ZONE_IDS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+BOOL_COLUMNS = ("service_package", "responded", "resolved", "satisfied", "zone_declared_mismatch")
+_MULTI_POLYGON_LAYERS = ("streets", "zones")
+
+
+def default_store_path() -> Path:
+    """The bundled sample store, built from the sample generator on first start."""
+    return DATA_DIR / "sample_store.gpkg"
+
+
+class Store(Protocol):
+    target: str
+
+    def layers(self) -> list[str]: ...
+    def read(self, layer: str, columns: list[str] | None = None,
+             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame: ...
+    def read_report(self) -> dict: ...
+    def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None: ...
+
+
+def open_store(target: str | os.PathLike) -> Store:
+    """A store for ``target``: a ``.gpkg`` path or a ``postgresql://`` URL."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgresql+psycopg2://", "postgres://")):
+        return PostGISStore(text)
+    if text.lower().endswith(".gpkg"):
+        return GeoPackageStore(Path(text))
+    raise BuildError(f"无法识别的存储位置 “{text}”：应为 .gpkg 文件路径或 postgresql:// 开头的 PostGIS 地址 "
+                     "(store must be a .gpkg path or a postgresql:// URL).")
+
+
+def _report_frame(report: dict) -> pd.DataFrame:
+    return pd.DataFrame({"built_at": [report.get("built_at")],
+                         "sample_data": [bool(report.get("sample_data"))],
+                         "report_json": [json.dumps(report, ensure_ascii=False, default=str)]})
+
+
+def _prepare(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Store-ready copy: WGS84, polygons as multipolygons, nullable types made plain."""
+    out = frame.copy()
+    if out.crs is not None and out.crs.to_epsg() != 4326:
+        out = out.to_crs(STORAGE_CRS)
+    if layer in _MULTI_POLYGON_LAYERS:
+        out = out.set_geometry(gpd.GeoSeries(out.geometry).apply(
+            lambda g: g if g is None or g.geom_type == "MultiPolygon"
+            else __import__("shapely").geometry.MultiPolygon([g])), crs=STORAGE_CRS)
+    for col in BOOL_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].astype("boolean").astype(object).where(out[col].notna(), None)
+    if ZONE_IDS in out.columns:
+        out[ZONE_IDS] = out[ZONE_IDS].fillna("")
+    return out
+
+
+def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in BOOL_COLUMNS:
+        if col in frame.columns:
+            frame[col] = frame[col].astype("boolean")
+    if ZONE_IDS in frame.columns:
+        frame[ZONE_IDS] = frame[ZONE_IDS].fillna("")
+    return frame
+
+
+class GeoPackageStore:
+    """Layers of one GeoPackage file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.target = str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def layers(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+
+    def read(self, layer: str, columns: list[str] | None = None,
+             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        if layer not in self.layers():
+            raise BuildError(f"存储 {self.path.name} 中没有图层 {layer}（请先运行 python -m loaders build）。")
+        where = f"{ZONE_IDS} LIKE '%,{_safe_id(zone_id)},%'" if zone_id else None
+        frame = pyogrio.read_dataframe(self.path, layer=layer, columns=columns, where=where,
+                                       use_arrow=True)
+        return _restore_types(frame)
+
+    def read_report(self) -> dict:
+        frame = self.read(REPORT_LAYER)
+        return json.loads(frame["report_json"].iloc[0])
+
+    def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.stem}.building-{os.getpid()}.gpkg")
+        tmp.unlink(missing_ok=True)
+        try:
+            for name in ALL_LAYERS:
+                if name in layers:
+                    pyogrio.write_dataframe(_prepare(name, layers[name]), tmp, layer=name,
+                                            driver="GPKG", use_arrow=True)
+            pyogrio.write_dataframe(_report_frame(report), tmp, layer=REPORT_LAYER, driver="GPKG")
+            os.replace(tmp, self.path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def _safe_id(zone_id: str) -> str:
+    if not str(zone_id).replace("_", "").isalnum():
+        raise ValueError(f"zone_id must be letters, digits or '_', got {zone_id!r}")
+    return str(zone_id)
+
+
+class PostGISStore:
+    """Tables in a PostGIS database (schema ``public`` unless the URL's search_path says else)."""
+
+    def __init__(self, url: str) -> None:
+        self.target = url
+        self._engine = None
+
+    @property
+    def engine(self):  # noqa: ANN201 - sqlalchemy.Engine, imported lazily
+        if self._engine is None:
+            from sqlalchemy import create_engine
+            url = self.target.replace("postgres://", "postgresql://", 1)
+            self._engine = create_engine(url, pool_pre_ping=True)
+        return self._engine
+
+    def _connect(self):  # noqa: ANN202
+        from sqlalchemy.exc import OperationalError
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            raise BuildError(f"无法连接 PostGIS 数据库：{str(exc.orig).strip().splitlines()[0]}。"
+                             "请检查地址、用户名、密码以及服务器是否在运行。") from exc
+
+    def layers(self) -> list[str]:
+        from sqlalchemy import inspect
+        with self._connect() as conn:
+            names = set(inspect(conn).get_table_names())
+        return [n for n in (*ALL_LAYERS, REPORT_LAYER) if n in names]
+
+    def read(self, layer: str, columns: list[str] | None = None,
+             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        from sqlalchemy import text
+        if layer not in self.layers():
+            raise BuildError(f"数据库中没有表 {layer}（请先运行 python -m loaders build）。")
+        cols = "*" if columns is None else ", ".join(f'"{c}"' for c in [*columns, "geometry"])
+        sql = f'SELECT {cols} FROM "{layer}"'
+        if zone_id:
+            sql += f" WHERE {ZONE_IDS} LIKE '%,{_safe_id(zone_id)},%'"
+        with self._connect() as conn:
+            if layer == REPORT_LAYER:
+                return pd.read_sql(text(sql.replace(', "geometry"', "")), conn)
+            frame = gpd.read_postgis(text(sql), conn, geom_col="geometry", crs=STORAGE_CRS)
+        return _restore_types(frame)
+
+    def read_report(self) -> dict:
+        frame = self.read(REPORT_LAYER)
+        return json.loads(frame["report_json"].iloc[0])
+
+    def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None:
+        from sqlalchemy import text
+        names = [n for n in ALL_LAYERS if n in layers]
+        with self._connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.commit()
+        try:
+            for name in names:
+                _prepare(name, layers[name]).to_postgis(f"{name}__new", self.engine, if_exists="replace",
+                                                        index=False, chunksize=50_000)
+            _report_frame(report).to_sql(f"{REPORT_LAYER}__new", self.engine, if_exists="replace",
+                                         index=False)
+            with self.engine.begin() as conn:  # one transaction: readers see old or new, never half
+                for name in [*names, REPORT_LAYER]:
+                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+                    conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
+                    conn.execute(text(f'ALTER INDEX IF EXISTS "idx_{name}__new_geometry" '
+                                      f'RENAME TO "idx_{name}_geometry"'))
+                    if name in ("projects", "enterprises", "stations", "hotline"):
+                        conn.execute(text(f'CREATE INDEX IF NOT EXISTS "idx_{name}_street" ON "{name}" (street)'))
+        except BaseException:
+            with self.engine.begin() as conn:
+                for name in [*names, REPORT_LAYER]:
+                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new" CASCADE'))
+            raise
