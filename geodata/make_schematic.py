@@ -32,7 +32,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
+from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 
 from geodata.boundaries import FILES_DIR, STREET_COLUMNS, ZONE_COLUMNS, ZONES
 from geodata.crs import METRIC_CRS, STORAGE_CRS
@@ -155,8 +155,8 @@ def densify(geom: shapely.Geometry) -> shapely.Geometry:
 
 def split_by_river(outline: Polygon) -> tuple[Polygon, Polygon]:
     """(Hexi, east): the outline cut along ``RIVER``."""
-    (x0, y0), (x1, y1) = RIVER[0], RIVER[-1]
-    west = densify(Polygon([*RIVER, (115.5, y1), (115.5, y0)]))
+    (_, north), (_, south) = RIVER[0], RIVER[-1]
+    west = densify(Polygon([*RIVER, (115.5, south), (115.5, north)]))
     hexi = shapely.intersection(outline, west, grid_size=GRID)
     east = shapely.difference(outline, west, grid_size=GRID)
     for label, part in (("Hexi", hexi), ("east", east)):

@@ -64,8 +64,17 @@ class CleanResult:
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
-    """NFKC (full-width digits, letters and brackets to half-width), trimmed."""
-    return series.astype(str).str.normalize("NFKC").str.translate(_PUNCT).str.strip()
+    """NFKC (full-width digits, letters and brackets to half-width), trimmed.
+
+    Each distinct value is normalised once (agency columns repeat a few values over
+    many rows), and only non-ASCII values need NFKC at all.
+    """
+    codes, uniques = pd.factorize(series.astype(str), use_na_sentinel=False)
+    text = pd.Series(uniques, dtype=str).str.strip()
+    wide = ~text.str.isascii()
+    if wide.any():
+        text[wide] = text[wide].str.normalize("NFKC").str.translate(_PUNCT).str.strip()
+    return pd.Series(text.to_numpy()[codes], index=series.index, dtype=str)
 
 
 def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -82,7 +91,12 @@ def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, pd.Series]:
     """Dates as agencies write them (2024-05-01, 2024/5/1, 2024年5月1日, 2024.5, Excel serials)."""
     text = normalise_text(series)
-    text = (text.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?", r"\1-\2-\3", regex=True)
+    iso = pd.to_datetime(text.where(text != "", None), errors="coerce", format="ISO8601")
+    if iso.notna().sum() == (text != "").sum():
+        return _checked_dates(iso, text, with_time)
+    # The slow path, only for rows the ISO parser could not read.
+    rest = text.where(iso.isna(), "")
+    text = (rest.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?", r"\1-\2-\3", regex=True)
             .str.replace(r"(\d{4})年(\d{1,2})月$", r"\1-\2-1", regex=True)
             .str.replace(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})", r"\1-\2-\3", regex=True)
             .str.replace(r"^(\d{4})[./-](\d{1,2})$", r"\1-\2-1", regex=True)
@@ -92,6 +106,11 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
     if serial.any():
         days = pd.to_numeric(text.where(serial, None), errors="coerce")
         parsed = parsed.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D"))
+    parsed = parsed.astype("datetime64[ms]").fillna(iso.astype("datetime64[ms]"))
+    return _checked_dates(parsed, normalise_text(series), with_time)
+
+
+def _checked_dates(parsed: pd.Series, text: pd.Series, with_time: bool) -> tuple[pd.Series, pd.Series]:
     parsed = parsed.astype("datetime64[ms]")
     out_of_range = parsed.notna() & ((parsed.dt.year < 1949) | (parsed.dt.year > 2100))
     bad = ((text != "") & parsed.isna()) | out_of_range
