@@ -16,6 +16,7 @@ from typing import Protocol
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from geodata.crs import STORAGE_CRS
 from loaders.errors import BuildError
@@ -65,9 +66,10 @@ def _prepare(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if out.crs is not None and out.crs.to_epsg() != 4326:
         out = out.to_crs(STORAGE_CRS)
     if layer in _MULTI_POLYGON_LAYERS:
-        out = out.set_geometry(gpd.GeoSeries(out.geometry).apply(
-            lambda g: g if g is None or g.geom_type == "MultiPolygon"
-            else __import__("shapely").geometry.MultiPolygon([g])), crs=STORAGE_CRS)
+        geoms = out.geometry.to_numpy()
+        single = shapely.get_type_id(geoms) == 3  # Polygon
+        geoms[single] = shapely.multipolygons(geoms[single][:, None])
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=STORAGE_CRS))
     for col in BOOL_COLUMNS:
         if col in out.columns:
             out[col] = out[col].astype("boolean").astype(object).where(out[col].notna(), None)
@@ -135,6 +137,14 @@ def _safe_id(zone_id: str) -> str:
     return str(zone_id)
 
 
+def sqlalchemy_url(url: str) -> str:
+    """``postgresql://`` URLs use the psycopg2 driver this project installs."""
+    for prefix in ("postgresql+psycopg2://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
 class PostGISStore:
     """Tables in a PostGIS database (schema ``public`` unless the URL's search_path says else)."""
 
@@ -146,8 +156,7 @@ class PostGISStore:
     def engine(self):  # noqa: ANN201 - sqlalchemy.Engine, imported lazily
         if self._engine is None:
             from sqlalchemy import create_engine
-            url = self.target.replace("postgres://", "postgresql://", 1)
-            self._engine = create_engine(url, pool_pre_ping=True)
+            self._engine = create_engine(sqlalchemy_url(self.target), pool_pre_ping=True)
         return self._engine
 
     def _connect(self):  # noqa: ANN202

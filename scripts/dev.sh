@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine:
+#   bash scripts/dev.sh run    set up, build the sample store, start the dashboard
+#   bash scripts/dev.sh test   set up (incl. Chromium, PostgreSQL/PostGIS, CJK fonts), run every test
+#   bash scripts/dev.sh bench  set up, run the benchmark script (prints its figures)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${VENV:-$ROOT/.venv}
+PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
+
+setup_python() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.requirements.sha"
+  local want
+  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    # XStatic-Bootstrap's sdist still imports pkg_resources, which setuptools>=81 dropped:
+    # build it with an older setuptools, without build isolation.
+    "$VENV/bin/python" -m pip install -q "setuptools<81" wheel
+    "$VENV/bin/python" -m pip install -q --no-build-isolation "$(grep -i '^xstatic-bootstrap' requirements.txt)"
+    "$VENV/bin/python" -m pip install -q -r requirements-dev.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+setup_system() {
+  # Browser tests need Debian's Chromium; PostGIS tests a real PostgreSQL server;
+  # screenshots need CJK fonts. Installed once, when missing (needs root, as in CI).
+  local need=()
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
+  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "Installing system packages: ${need[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "error: need root (or sudo) to install ${need[*]}" >&2; exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+case "${1:-}" in
+  run)
+    setup_python
+    if [ -z "${DASHBOARD_STORE:-}" ] && [ ! -f data/sample_store.gpkg ]; then
+      "$VENV/bin/python" -m loaders build   # the bundled sample store, ~30 s once
+    fi
+    exec "$VENV/bin/python" -m streamlit run dashboard/app.py "${@:2}"
+    ;;
+  test)
+    setup_system
+    setup_python
+    exec "$VENV/bin/python" -m pytest "${@:2}"
+    ;;
+  bench)
+    setup_python
+    exec "$VENV/bin/python" scripts/benchmark.py "${@:2}"
+    ;;
+  *)
+    echo "usage: bash scripts/dev.sh run|test|bench [args...]" >&2; exit 64;;
+esac
