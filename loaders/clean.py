@@ -79,11 +79,15 @@ def normalise_text(series: pd.Series) -> pd.Series:
 
 def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Text -> float. Returns (values, per-value unit written after the number, bad mask)."""
-    text = normalise_text(series).str.replace(r"[,\s]", "", regex=True)
-    unit = text.str.extract(r"(亿元|万元|元|亿|万)$", expand=False)
-    number = text.str.replace(r"(亿元|万元|元|亿|万)$", "", regex=True)
-    values = pd.to_numeric(number.where(number != "", None), errors="coerce")
-    bad = (number != "") & values.isna()
+    text = normalise_text(series).str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
+    unit = pd.Series(None, index=series.index, dtype=object)
+    wide = ~text.str.isascii()
+    if wide.any():  # only values with Chinese characters can carry a unit such as 万元
+        unit[wide] = text[wide].str.extract(r"(亿元|万元|元|亿|万)$", expand=False)
+        text = text.copy()
+        text[wide] = text[wide].str.replace(r"(亿元|万元|元|亿|万)$", "", regex=True)
+    values = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    bad = (text != "") & values.isna()
     unit = unit.replace({"亿": "亿元", "万": "万元"})
     return values.astype(float), unit, bad
 
@@ -131,9 +135,11 @@ def enum_lookup(enum: dict) -> dict[str, object]:
 
 def parse_enum(series: pd.Series, enum: dict) -> tuple[pd.Series, pd.Series]:
     """Map spellings to canonical values; returns (values, unknown mask)."""
-    text = normalise_text(series).str.lower().str.replace(r"\s+", " ", regex=True)
-    values = text.map(enum_lookup(enum))
-    unknown = (text != "") & values.isna()
+    codes, uniques = pd.factorize(normalise_text(series), use_na_sentinel=False)
+    keys = pd.Series(uniques, dtype=object).str.lower().str.replace(r"\s+", " ", regex=True)
+    lookup = keys.map(enum_lookup(enum)).to_numpy(dtype=object)
+    values = pd.Series(lookup[codes], index=series.index, dtype=object)
+    unknown = pd.Series((keys != "").to_numpy()[codes], index=series.index) & values.isna()
     return values, unknown
 
 
@@ -274,8 +280,8 @@ def _reject_duplicates(table: LayerTable, columns: tuple[InputColumn, ...], out:
             continue
         keys = out[col.name]
         valid = keys.notna() & ~problems.rejected
-        dup = keys.duplicated(keep="first") & valid
-        dup &= keys.isin(keys[valid & ~dup])  # only duplicates of a row that was kept
+        dup = pd.Series(False, index=out.index)
+        dup[valid] = keys[valid].duplicated(keep="first")  # the first valid row is kept
         if dup.any():
             first_row = (pd.Series(table.frame[SOURCE_ROW].to_numpy(), index=out.index)[valid]
                          .groupby(keys[valid]).first())

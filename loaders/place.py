@@ -148,7 +148,7 @@ def place_layer(layer: str, file: str, frame: pd.DataFrame, bounds: Boundaries) 
     df[LON] = np.where(geom.notna(), geom.x.round(7), np.nan)
     df[LAT] = np.where(geom.notna(), geom.y.round(7), np.nan)
     if "zone" in df.columns:
-        warnings += _declared_zones(layer, file, df, bounds)
+        warnings += _declared_zones(layer, file, df, bounds, keep)
         df = df.drop(columns="zone")
     rejects = pd.DataFrame({"layer": layer, "file": file,
                             "row": df.loc[problems.rejected, SOURCE_ROW].astype(int),
@@ -195,41 +195,51 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
 
 
 def _zone_ids(points: gpd.GeoSeries, zones: gpd.GeoDataFrame) -> np.ndarray:
-    """``",lize,zgc_fengtai,"`` for each point (``""`` when in no zone)."""
+    """``",lize,zgc_fengtai,"`` for each point (``""`` when in no zone).
+
+    Membership is encoded as a bit mask per point, so the text is built once per
+    distinct combination of zones, not once per point.
+    """
     ids = zones["zone_id"].to_numpy()
     point_idx, zone_idx = zones.sindex.query(points.to_numpy(), predicate="intersects")
-    pairs = pd.DataFrame({"p": point_idx, "z": zone_idx}).sort_values(["p", "z"])
-    joined = pairs.assign(z=ids[pairs["z"].to_numpy()]).groupby("p")["z"].agg(",".join)
-    out = np.full(len(points), "", dtype=object)
-    out[joined.index.to_numpy()] = ("," + joined + ",").to_numpy()
-    return out
+    mask = np.zeros(len(points), dtype=object if len(ids) > 62 else np.int64)
+    np.add.at(mask, point_idx, np.left_shift(1, zone_idx.astype(np.int64)) if len(ids) <= 62
+              else [1 << int(z) for z in zone_idx])
+    combos = {int(m): "," + ",".join(ids[[j for j in range(len(ids)) if int(m) >> j & 1]]) + ","
+              for m in np.unique(mask) if m}
+    combos[0] = ""
+    return pd.Series(mask).map(combos).to_numpy(dtype=object)
 
 
 def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Canonical street and failure reason per value (resolved once per distinct value)."""
     distinct = pd.unique(declared.dropna())
     table = {value: resolve_street(value) for value in distinct}
-    resolved = declared.map(lambda v: table[v][0] if v in table else None)
-    reason = declared.map(lambda v: table[v][1] if v in table else None)
+    resolved = declared.map({v: r[0] for v, r in table.items()})
+    reason = declared.map({v: r[1] for v, r in table.items()})
     return resolved, reason
 
 
-def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries) -> list[dict]:
-    """Fill ``zone_declared`` and ``zone_declared_mismatch`` (in place on ``df``)."""
+def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries,
+                    keep: pd.Series) -> list[dict]:
+    """Fill ``zone_declared`` and ``zone_declared_mismatch`` (in place on ``df``).
+
+    Warnings only for rows that are kept: a rejected row is reported once, as a reject.
+    """
     from geodata.names import normalise_text
 
     text = df["zone"]
     distinct = pd.unique(text.dropna())
     lookup = {v: bounds.zone_aliases.get(normalise_text(v).lower()) for v in distinct}
     declared = text.map(lambda v: lookup.get(v) if isinstance(v, str) else None)
-    unknown = text.notna() & declared.isna()
+    unknown = text.notna() & declared.isna() & keep
     df[ZONE_DECLARED] = declared
     positioned = df[PLACEMENT].isin(["coordinates", "snapped"])
     member = pd.Series(False, index=df.index)
     for zone_id in pd.unique(declared.dropna()):
         rows = declared == zone_id
         member[rows] = df.loc[rows, ZONE_IDS].str.contains(f",{zone_id},", regex=False)
-    mismatch = declared.notna() & positioned & ~member
+    mismatch = declared.notna() & positioned & ~member & keep
     # Null where nothing can be compared: no declared zone, or no point to compare with.
     df[ZONE_MISMATCH] = mismatch.astype("boolean").where(declared.notna() & positioned)
     warnings = row_warnings(layer, file, df.loc[unknown, SOURCE_ROW], "zone", text[unknown],

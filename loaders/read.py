@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from openpyxl import load_workbook
 
 from geodata.crs import STORAGE_CRS, check_crs
@@ -244,8 +245,11 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
         # No .cpg: GDAL read the bytes as Latin-1; recover the real text (GBK is the
         # usual encoding of Chinese government Shapefiles, UTF-8 the other one).
         for col in gdf.columns:
-            if gdf[col].dtype == object and col != "geometry":
+            # pandas 3 reads text as the "str" dtype, older versions as object.
+            if col != "geometry" and (gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col])):
                 gdf[col] = gdf[col].map(_recode_latin1)
+        # Field names are bytes in the .dbf too (e.g. 功能区编号 in GBK).
+        gdf = gdf.rename(columns={c: _recode_latin1(c) for c in gdf.columns if c != "geometry"})
     return gdf
 
 
@@ -286,10 +290,37 @@ def _table_from_geo(layer: str, path: Path) -> LayerTable:
     frame = pd.DataFrame({new: gdf[old].map(_cell_text).astype(str).str.strip().to_numpy()
                           for old, new in rename.items()})
     frame[SOURCE_ROW] = np.arange(1, len(gdf) + 1)
-    if "geometry" in gdf.columns:
+    if "geometry" in gdf.columns and layer in INPUT_COLUMNS:
+        frame = _coords_from_geometry(frame, gdf.geometry)
+    elif "geometry" in gdf.columns:
         frame = gpd.GeoDataFrame(frame, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     _require_columns(layer, path, frame)
     return LayerTable(layer, path, frame, units, ignored, None)
+
+
+def _coords_from_geometry(frame: pd.DataFrame, geometry: gpd.GeoSeries) -> pd.DataFrame:
+    """A point layer read from a geometry file: its features' positions become lon/lat text.
+
+    The geometry is already in EPSG:4326, so rows placed this way are WGS84 whatever the
+    file's ``coord_sys`` column says (that column describes typed lon/lat values). Rows
+    whose lon/lat cells are filled keep them; non-point features give a point on surface.
+    """
+    frame = frame.copy()
+    geom = geometry.to_numpy()
+    has_geom = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    points = shapely.point_on_surface(np.where(has_geom, geom, None))
+    x = pd.Series(shapely.get_x(points), index=frame.index).round(9).astype(str)
+    y = pd.Series(shapely.get_y(points), index=frame.index).round(9).astype(str)
+    typed = pd.Series(False, index=frame.index)
+    for col in ("lon", "lat"):
+        if col in frame.columns:
+            typed |= frame[col].ne("")
+    use = pd.Series(has_geom, index=frame.index) & ~typed
+    frame["lon"] = x.where(use, frame["lon"] if "lon" in frame.columns else "")
+    frame["lat"] = y.where(use, frame["lat"] if "lat" in frame.columns else "")
+    frame["coord_sys"] = pd.Series("wgs84", index=frame.index).where(
+        use, frame["coord_sys"] if "coord_sys" in frame.columns else "")
+    return frame
 
 
 def read_layer_file(layer: str, path: Path) -> LayerTable:
