@@ -22,6 +22,7 @@ from loaders.read import find_layer_files, read_layer_file
 from loaders.report import add_layer, new_report, summary_lines, write_report
 from loaders.schema import POINT_LAYERS, SOURCE_FILE, SOURCE_ROW, STORE_COLUMNS
 from loaders.store import DATA_DIR, default_store_path, open_store
+from loaders.validate import check_store_frame
 
 SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
 
@@ -57,6 +58,8 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     report["provenance"] = _provenance(files)
     report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                     for name in ("streets", "zones")}
+    for name, frame in layers.items():
+        check_store_frame(name, frame)
     store.write_all(layers, report)
     if report_path:
         write_report(report, Path(report_path))
