@@ -159,6 +159,14 @@ def uscc_check_character(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
     return expected, well_formed
 
 
+_EMPTY = {
+    "number": lambda index: pd.Series(np.nan, index=index, dtype=float),
+    "date": lambda index: pd.Series(pd.NaT, index=index, dtype="datetime64[ms]"),
+    "datetime": lambda index: pd.Series(pd.NaT, index=index, dtype="datetime64[ms]"),
+    "bool": lambda index: pd.Series(pd.NA, index=index, dtype="boolean"),
+}
+
+
 def _labels(enum: dict) -> str:
     return "、".join(str(v[0]) if v else str(k) for k, v in enum.items())
 
@@ -175,8 +183,10 @@ def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84") -> CleanRes
     warnings: list[dict] = []
     for col in columns:
         if col.name not in raw.columns:
-            if col.kind in ("text",) or col.name == "coord_sys":
-                out[col.name] = None
+            # An optional column the file does not have: present and empty, so every
+            # store layer has the same columns whatever the agency's file holds.
+            if col.kind != "coord":
+                out[col.name] = _EMPTY.get(col.kind, lambda n: pd.Series(None, index=n, dtype=object))(raw.index)
             continue
         _clean_column(table, col, raw[col.name], out, problems, warnings)
     if "coord_sys" in INPUT_COLUMNS.get(layer, ()) or layer in INPUT_COLUMNS:

@@ -215,8 +215,9 @@ def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Canonical street and failure reason per value (resolved once per distinct value)."""
     distinct = pd.unique(declared.dropna())
     table = {value: resolve_street(value) for value in distinct}
-    resolved = declared.map({v: r[0] for v, r in table.items()})
-    reason = declared.map({v: r[1] for v, r in table.items()})
+    # object dtype: an all-empty column would map to float NaN, and text is added to it later
+    resolved = declared.map({v: r[0] for v, r in table.items()}).astype(object)
+    reason = declared.map({v: r[1] for v, r in table.items()}).astype(object)
     return resolved, reason
 
 

@@ -112,6 +112,12 @@ def _decode_csv(path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    try:
+        # A Chinese agency's non-UTF-8 file is GBK/GB18030 (Excel on a Chinese Windows);
+        # statistical detection takes short GBK files for Korean (cp949), so try it first.
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
     best = charset_normalizer.from_bytes(data[:2_000_000]).best()
     encoding = (best.encoding if best else "gb18030").lower()
     if encoding in ("gbk", "gb2312", "cp936", "hz", "big5", "gb18030") or best is None:

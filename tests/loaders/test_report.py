@@ -1,0 +1,55 @@
+"""loaders.report: the invariant is enforced, rejects are sorted and typed, the file is atomic."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loaders.clean import REJECT_COLUMNS
+from loaders.report import add_layer, new_report, summary_lines, write_report
+
+
+def rejects(rows: list[int]) -> pd.DataFrame:
+    return pd.DataFrame({"layer": "projects", "file": "projects.csv", "row": rows, "column": "lat",
+                         "value": [None if i == 0 else f"v{r}" for i, r in enumerate(rows)],
+                         "reason": "bad"}, columns=REJECT_COLUMNS)
+
+
+def test_add_layer_counts_rows_not_problems() -> None:
+    report = new_report(False, "src", "store.gpkg")
+    add_layer(report, "projects", "projects.csv", 5, 3, rejects([9, 4]), [{"kind": "x"}], 0.123)
+    assert report["layers"]["projects"] == {"file": "projects.csv", "read": 5, "loaded": 3, "rejected": 2,
+                                            "seconds": 0.12}
+    assert [r["row"] for r in report["rejects"]] == [4, 9]
+    assert all(type(r["row"]) is int for r in report["rejects"])
+    assert report["rejects"][1]["value"] is None and report["rejects"][0]["value"] == "v4"
+    assert report["warnings"] == [{"kind": "x"}]
+
+
+def test_add_layer_refuses_a_lost_row() -> None:
+    report = new_report(False, "src", "store.gpkg")
+    with pytest.raises(AssertionError, match="read 5 != loaded 3 \\+ rejected 1"):
+        add_layer(report, "projects", "projects.csv", 5, 3, rejects([4]), [], 0.0)
+
+
+def test_write_report_is_utf8_json_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    report = new_report(True, "src", "store.gpkg")
+    add_layer(report, "hotline", "hotline.csv", 1, 0, rejects([2]).assign(layer="hotline", reason="无法识别"), [], 0)
+    path = tmp_path / "deep" / "report.json"
+    write_report(report, path)
+    assert [p.name for p in path.parent.iterdir()] == ["report.json"]
+    text = path.read_text(encoding="utf-8")
+    assert "无法识别" in text                     # not \\u escapes: readable by people
+    doc = json.loads(text)
+    assert doc["sample_data"] is True
+    assert pd.Timestamp(doc["built_at"]).tzinfo is not None
+    assert doc["layers"]["hotline"]["rejected"] == 1
+
+
+def test_summary_lines_one_per_layer() -> None:
+    report = new_report(False, "src", "store.gpkg")
+    add_layer(report, "projects", "projects.csv", 2, 1, rejects([3]), [], 1.0)
+    lines = summary_lines(report)
+    assert len(lines) == 2 and "projects" in lines[0] and "拒绝" in lines[0]
