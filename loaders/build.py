@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pandera.errors import SchemaErrors
 from tqdm import tqdm
 
 from geodata import boundaries
@@ -59,7 +60,11 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                     for name in ("streets", "zones")}
     for name, frame in layers.items():
-        check_store_frame(name, frame)
+        try:
+            check_store_frame(name, frame)
+        except SchemaErrors as exc:
+            raise BuildError(f"内部一致性检查未通过，未写入任何数据（这是程序缺陷，请连同数据报告开发者）：图层 {name}："
+                             f"{str(exc).splitlines()[0][:300]} (internal consistency check failed)") from exc
     store.write_all(layers, report)
     if report_path:
         write_report(report, Path(report_path))
@@ -87,7 +92,7 @@ def _redact(target: str) -> str:
 
 def _bar(progress: bool, layer: str, stage: str, total: int) -> tqdm:
     return tqdm(total=total, desc=f"{layer:<11} {stage}", unit="行", unit_scale=True,
-                disable=not progress, leave=False, mininterval=0.5)
+                disable=not progress, leave=True, mininterval=0.5)
 
 
 def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
@@ -131,7 +136,8 @@ def _file_notes(table) -> list[dict]:  # noqa: ANN001 - read.LayerTable
 def _boundaries(files: dict[str, Path], report: dict, progress: bool) -> tuple[Boundaries, dict]:
     streets = _official_streets(files["streets"], report) if "streets" in files else _bundled("streets", report)
     zones = _official_zones(files["zones"], streets, report) if "zones" in files else _bundled("zones", report)
-    aliases = dict(boundaries.zone_alias_table())
+    # Bundled zone spellings only make sense with the bundled zones.
+    aliases = {} if "zones" in files else dict(boundaries.zone_alias_table())
     for zone_id, name in zip(zones["zone_id"], zones["name"]):
         aliases[normalise_text(zone_id).lower()] = zone_id
         aliases[normalise_text(name).lower()] = zone_id

@@ -187,7 +187,12 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
         dist[outside] = shapely.distance(metric_pts, targets)
         lines = shapely.shortest_line(metric_pts, targets)
         # Move the point a hair inside the polygon so it is within its street.
-        ends = shapely.get_point(lines, 1)
+        # The nearest point lies on the edge; step 5 cm further so it is inside the street.
+        start, end = shapely.get_coordinates(shapely.get_point(lines, 0)), shapely.get_coordinates(
+            shapely.get_point(lines, 1))
+        step = end - start
+        norm = np.linalg.norm(step, axis=1, keepdims=True)
+        ends = shapely.points(end + np.divide(step, norm, out=np.zeros_like(step), where=norm > 0) * 0.05)
         ends_wgs = gpd.GeoSeries(ends, crs=METRIC_CRS).to_crs(STORAGE_CRS).to_numpy()
         snapped[outside] = ends_wgs
         result[outside] = names[near_street]

@@ -43,7 +43,9 @@ def summary_lines(report: dict) -> list[str]:
     """A few lines for the terminal."""
     lines = []
     for layer, c in report["layers"].items():
+        seconds = c.get("seconds") or 0.0
+        rate = f"{c['read'] / seconds:>9,.0f} 行/s" if seconds > 0 else ""
         lines.append(f"  {layer:<12} 读取 {c['read']:>9,}  入库 {c['loaded']:>9,}  拒绝 {c['rejected']:>7,}"
-                     f"  ({c.get('seconds', 0):.1f} s)")
+                     f"  {seconds:6.1f} s {rate}")
     lines.append(f"  警告 {len(report['warnings'])} 条；拒绝明细 {len(report['rejects'])} 条")
     return lines
