@@ -1,0 +1,73 @@
+"""数据质量 Data quality (``/quality``): the last build report."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, i18n, ui
+from dashboard.queries import zone_labels, zone_names
+from loaders.schema import ZONE_MISMATCH
+
+lang = ui.lang()
+ui.page_title("page_quality")
+report = data.report()
+if not report:
+    st.warning(ui.t("q_report_missing"))
+    st.stop()
+
+st.caption(f"{ui.t('q_built')}: {report.get('built_at', i18n.DASH)}")
+layers = report.get("layers", {})
+counts = pd.DataFrame([{"layer": name, ui.t("q_read"): v.get("read"), ui.t("q_loaded"): v.get("loaded"),
+                        ui.t("q_rejected"): v.get("rejected")} for name, v in layers.items()])
+if not counts.empty:
+    counts.insert(0, i18n.column_label("layer", lang), [i18n.enum_label("layer", v, lang) for v in counts["layer"]])
+left, right = st.columns([1, 1.3], gap="medium")
+with left:
+    st.markdown(f"**{ui.t('q_layers')}**")
+    st.dataframe(counts, hide_index=True, width="stretch",
+                 column_config={ui.t(k): st.column_config.NumberColumn(format="localized")
+                                for k in ("q_read", "q_loaded", "q_rejected")})
+    st.markdown(f"**{ui.t('q_provenance')}**")
+    prov = report.get("provenance", {}) or {}
+    rows = [{"": k, "标题" if lang == "zh" else "title": v.get("title"),
+             "精度" if lang == "zh" else "precision": v.get("precision"),
+             "说明" if lang == "zh" else "note": v.get("display_zh") if lang == "zh" else v.get("notes"),
+             "来源" if lang == "zh" else "source": v.get("source"),
+             "许可" if lang == "zh" else "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+rejects = pd.DataFrame(report.get("rejects", []), columns=["layer", "file", "row", "column", "value", "reason"])
+with right:
+    st.markdown(f"**{ui.t('q_rejects')}**（{i18n.fmt_int(len(rejects))}）")
+    c = st.columns([1, 2])
+    pick = c[0].multiselect(ui.t("d_layer"), sorted(rejects["layer"].dropna().unique()), key="q_layer",
+                            placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("layer", v, lang))
+    query = c[1].text_input(ui.t("q_search"), key="q_search")
+    shown = rejects
+    if pick:
+        shown = shown[shown["layer"].isin(pick)]
+    if query:
+        text = shown["reason"].astype(str) + " " + shown["value"].astype(str) + " " + shown["column"].astype(str)
+        shown = shown[text.str.contains(query, case=False, regex=False)]
+    st.dataframe(shown.rename(columns=lambda col: i18n.column_label(col, lang)), hide_index=True,
+                 width="stretch", height=300)
+    st.download_button(ui.t("q_download_rejects"), key="q_dl",
+                       data=lambda: shown.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"rejects_{str(report.get('built_at', ''))[:10]}.csv", mime="text/csv",
+                       on_click="ignore")
+
+st.markdown(f"**{ui.t('q_warnings')}**（{i18n.fmt_int(len(report.get('warnings', [])))}）")
+warnings = pd.DataFrame([w if isinstance(w, dict) else {"message": str(w)} for w in report.get("warnings", [])])
+st.dataframe(warnings, hide_index=True, width="stretch", height=220)
+
+projects = data.layer("projects")
+if ZONE_MISMATCH in projects.columns:
+    names = zone_names(data.layer("zones"), lang)
+    mism = projects[projects[ZONE_MISMATCH].fillna(False).astype(bool)]
+    st.markdown(f"**{ui.t('q_mismatch')}**（{i18n.fmt_int(len(mism))}）")
+    table = pd.DataFrame({i18n.column_label("project_id", lang): mism["project_id"],
+                          i18n.column_label("name", lang): mism["name"],
+                          i18n.column_label("zone_declared", lang): [names.get(z, z) for z in mism["zone_declared"]],
+                          i18n.column_label("zone_ids", lang): [zone_labels(z, names) for z in mism["zone_ids"]],
+                          i18n.column_label("street", lang): mism["street"]})
+    st.dataframe(table, hide_index=True, width="stretch", height=220)

@@ -1,0 +1,133 @@
+"""Shared page furniture: language choice, banners, KPI cards, error display.
+
+Everything a user provides is escaped before it reaches HTML; Streamlit's own widgets
+(``st.metric``, ``st.dataframe``, ``st.markdown`` without ``unsafe_allow_html``) escape
+by themselves.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard import data, i18n
+from dashboard.maps import Basemap, basemap_for
+
+LANG_KEY = "lang"
+
+_CSS = """<style>
+html, body, [class*="css"], .stApp {font-family: 'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif;}
+.block-container {padding-top: 3.6rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="stMetric"] {background: #ffffff; border: 1px solid #dfe3e8; border-left: 6px solid #c0392b;
+  border-radius: 8px; padding: 10px 14px 8px 14px;}
+[data-testid="stMetricValue"] {font-size: 1.8rem; font-weight: 700; color: #1d2b3a;}
+[data-testid="stMetricLabel"] p {font-size: 1.02rem; color: #4a5563;}
+@media (max-width: 1600px) {[data-testid="stMetricValue"] {font-size: 1.45rem;}
+  [data-testid="stMetricLabel"] p {font-size: 0.95rem;}}
+h1 {font-size: 1.9rem !important;}
+.ft-banner {border-radius: 6px; padding: 6px 12px; margin: 2px 0; font-size: 0.95rem;}
+.ft-banner.sample {background: #fff4e5; border: 1px solid #f5a623; color: #7a4b00;}
+.ft-banner.schematic {background: #eef4fb; border: 1px solid #7aa7d8; color: #1f4e7a;}
+.ft-banner.open {background: #fdecea; border: 1px solid #e57373; color: #8a1c1c;}
+</style>"""
+
+
+def lang() -> str:
+    """The session's language: ``zh`` (default) or ``en``."""
+    return st.session_state.get(LANG_KEY) or "zh"
+
+
+def t(key: str, **values: object) -> str:
+    """``i18n.t`` in the session's language."""
+    return i18n.t(key, lang(), **values)
+
+
+def setup_page() -> None:
+    """Styles and the language switch; call once per run, before the pages."""
+    st.markdown(_CSS, unsafe_allow_html=True)
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = "en" if st.query_params.get("lang") == "en" else "zh"
+
+
+def banner(kind: str, text: str) -> None:
+    """A coloured one-line banner (``sample``, ``schematic``, ``open``); ``text`` is escaped."""
+    st.markdown(f'<div class="ft-banner {kind}" data-banner="{kind}">{html.escape(text)}</div>',
+                unsafe_allow_html=True)
+
+
+def honesty_banners() -> None:
+    """The banners every page shows: sample data, schematic geometry, open access."""
+    if data.settings().open_access:
+        banner("open", "⚠ " + t("banner_open"))
+    if data.is_sample():
+        banner("sample", "示例数据 · " + t("banner_sample") if lang() == "en" else t("banner_sample"))
+    if data.schematic_layers():
+        banner("schematic", "示意边界 · " + t("banner_schematic") if lang() == "en" else t("banner_schematic"))
+
+
+def kpi_row(items: Sequence[tuple[str, str, str | None]], columns: int | None = None) -> None:
+    """Large KPI cards: (label, value, help) per card."""
+    cols = st.columns(columns or len(items))
+    for i, (label, value, help_text) in enumerate(items):
+        with cols[i % len(cols)]:
+            st.metric(label, value, help=help_text)
+
+
+def basemap() -> Basemap:
+    """The configured basemap."""
+    s = data.settings()
+    return basemap_for(s.basemap, s.tianditu_key)
+
+
+def basemap_note(bm: Basemap) -> str | None:
+    """The note the map must carry for this basemap (the GCJ-02 shift for Amap)."""
+    return t("amap_note") if bm.display_crs == "gcj02" else None
+
+
+def show_error(exc: Exception) -> None:
+    """A user-fixable error, shown kindly (no traceback)."""
+    st.error(str(exc))
+
+
+def clicked_properties(result: object) -> dict:
+    """The properties of the feature last clicked on an ``st_folium`` map ({} when none).
+
+    streamlit-folium returns a dict; only ``last_active_drawing`` (a GeoJSON feature) is used.
+    """
+    if not isinstance(result, dict):
+        return {}
+    feature = result.get("last_active_drawing")
+    if not isinstance(feature, dict):
+        return {}
+    props = feature.get("properties")
+    return props if isinstance(props, dict) else {}
+
+
+def page_title(key: str) -> None:
+    """The page heading (app title and page name) with the language switch beside it."""
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.markdown(f"### {t('app_title')} · {t(key)}")
+    right.segmented_control(i18n.t("language"), i18n.LANGS, key=LANG_KEY, label_visibility="collapsed",
+                            format_func=lambda code: "中文" if code == "zh" else "English")
+
+
+def metric_label(metric: str) -> str:
+    """The label of an overview metric (the hotline rate's unit depends on the data)."""
+    if metric == "hotline_rate":
+        return t("m_hotline_rate") if data.hotline_rate_unit() == "per_10k" else t("m_hotline_density")
+    return t(f"m_{metric}")
+
+
+def metric_value(metric: str, value: object) -> str:
+    """A metric's value formatted for the session's language."""
+    code = lang()
+    if metric == "investment":
+        return i18n.fmt_yi(value, code)
+    if metric == "hotline_rate":
+        if data.hotline_rate_unit() == "per_10k":
+            return i18n.fmt_rate(value, code)
+        return i18n.fmt_density(value, code)
+    unit = {"projects": "unit_projects", "enterprises": "unit_enterprises", "service_package": "unit_enterprises",
+            "stations": "unit_stations", "hotline": "unit_cases"}.get(metric)
+    return i18n.fmt_int(value, code, t(unit) if unit else "")

@@ -1,0 +1,40 @@
+"""Fixtures for the dashboard tests: tiny frames built in code, and a capture of page maps."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture()
+def tiny_projects() -> gpd.GeoDataFrame:
+    """Three projects, one with an XSS name and a formula owner, one without coordinates."""
+    return gpd.GeoDataFrame({
+        "project_id": ["P1", "P2", "P3"], "name": [XSS, "丽泽金融中心", "无坐标项目"],
+        "status": ["reserve", "under_construction", "completed"], "level": ["district", "municipal", None],
+        "industry": ["finance", "digital", "other"], "investment_total": [1.5, 20.0, 3.0],
+        "start_date": pd.to_datetime([None, "2022-03-01", "2019-05-01"]),
+        "completion_date": pd.to_datetime([None, None, "2021-01-01"]),
+        "owner_unit": ["=1+1", "+SUM(A1)", "@cmd"], "address": ["-2", "丰台区", "x"],
+        "street": ["太平桥街道", "太平桥街道", "方庄街道"], "zone_ids": [",lize,", ",lize,zgc_fengtai,", ""],
+        "lon": [116.30, 116.31, None], "lat": [39.85, 39.86, None],
+        "zone_declared_mismatch": pd.array([False, True, None], dtype="boolean"),
+    }, geometry=[Point(116.30, 39.85), Point(116.31, 39.86), None], crs="EPSG:4326")
+
+
+@pytest.fixture()
+def tiny_polygons() -> gpd.GeoDataFrame:
+    """Two zone-like polygons, one named with an XSS probe."""
+    return gpd.GeoDataFrame({"zone_id": ["lize", "hexi"], "name": [XSS, "河西地区"], "name_en": ["Lize", "Hexi"]},
+                            geometry=[box(116.28, 39.84, 116.33, 39.88), box(116.10, 39.80, 116.20, 39.90)],
+                            crs="EPSG:4326")

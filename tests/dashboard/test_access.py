@@ -1,0 +1,41 @@
+"""The access switch of the data contract, decided in one place."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard.access import AccessError, Viewer, choose_store, visible_columns
+from dashboard.config import ConfigError, load_settings
+
+
+def test_no_users_serves_the_sample(tmp_path):
+    sample = str(tmp_path / "sample.gpkg")
+    choice = choose_store(load_settings({}), sample)
+    assert choice.is_bundled_sample and choice.target == sample
+
+
+def test_other_store_without_users_is_refused(tmp_path):
+    with pytest.raises(AccessError, match="DASHBOARD_AUTH=none"):
+        choose_store(load_settings({"DASHBOARD_STORE": str(tmp_path / "real.gpkg")}), str(tmp_path / "s.gpkg"))
+
+
+def test_auth_none_opens_other_store(tmp_path):
+    settings = load_settings({"DASHBOARD_STORE": str(tmp_path / "real.gpkg"), "DASHBOARD_AUTH": "none"})
+    choice = choose_store(settings, str(tmp_path / "s.gpkg"))
+    assert not choice.is_bundled_sample and settings.open_access
+
+
+def test_users_file_without_login_is_refused(tmp_path):
+    with pytest.raises(AccessError):
+        choose_store(load_settings({"DASHBOARD_USERS": "users.toml"}), str(tmp_path / "s.gpkg"))
+
+
+def test_personal_columns_hidden_without_roles():
+    cols = visible_columns("enterprises", ["uscc", "name", "contact_person", "contact_phone"], Viewer())
+    assert cols == ["uscc", "name"]
+
+
+@pytest.mark.parametrize("env", [{"DASHBOARD_BASEMAP": "google"}, {"DASHBOARD_AUTH": "off"},
+                                 {"DASHBOARD_BASEMAP": "tianditu"}])
+def test_bad_settings_name_the_variable(env):
+    with pytest.raises(ConfigError, match=next(iter(env))):
+        load_settings(env)
