@@ -234,6 +234,14 @@ def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series]:
     return resolved, reason
 
 
+def _zone_names(zone_ids: pd.Series, zones: gpd.GeoDataFrame) -> pd.Series:
+    """``",lize,hexi,"`` -> ``"丽泽金融商务区、河西地区"`` (``"无"`` when empty), per distinct value."""
+    names = dict(zip(zones["zone_id"], zones["name"]))
+    table = {v: "、".join(names.get(z, z) for z in v.strip(",").split(",") if z) or "无"
+             for v in pd.unique(zone_ids)}
+    return zone_ids.map(table).astype(str)
+
+
 def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries,
                     keep: pd.Series) -> list[dict]:
     """Fill ``zone_declared`` and ``zone_declared_mismatch`` (in place on ``df``).
@@ -259,8 +267,8 @@ def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries,
     warnings = row_warnings(layer, file, df.loc[unknown, SOURCE_ROW], "zone", text[unknown],
                             "所属功能区名称无法识别，已忽略 (unknown declared zone)", "zone_unknown")
     warnings += row_warnings(layer, file, df.loc[mismatch, SOURCE_ROW], "zone",
-                             "填报：" + text[mismatch].astype(str) + "；坐标所在："
-                             + df.loc[mismatch, ZONE_IDS].str.strip(",").replace("", "无").str.replace(",", "、"),
+                             "填报：" + text[mismatch].astype(str) + "；坐标所在：" + _zone_names(
+                                 df.loc[mismatch, ZONE_IDS], bounds.zones),
                              "填报的所属功能区与坐标位置不符 (declared zone differs from location)",
                              "zone_mismatch")
     return warnings

@@ -187,7 +187,7 @@ def test_declared_zone_mismatch_is_flagged(report: dict, projects: gpd.GeoDataFr
     assert pd.notna(projects.loc[18, "zone_declared_mismatch"]) and bool(projects.loc[18, "zone_declared_mismatch"])
     [warning] = warnings_of(report, "zone_mismatch", "projects")
     assert warning["row"] == 18
-    assert warning["value"] == "填报：中关村丰台园；坐标所在：lize"
+    assert warning["value"] == "填报：中关村丰台园；坐标所在：丽泽金融商务区"
     assert warning["message"] == "填报的所属功能区与坐标位置不符 (declared zone differs from location)"
     for row, zone in ((2, "lize"), (6, "lize"), (19, "hexi"), (4, "nanzhongzhou")):
         assert projects.loc[row, "zone_declared"] == zone
