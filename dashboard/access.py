@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from dashboard.config import DashboardError, Settings
 from loaders.schema import PERSONAL_COLUMNS
+from loaders.store import redact_target
 
 
 class AccessError(DashboardError):
@@ -63,10 +64,11 @@ def choose_store(settings: Settings, sample_path: str) -> StoreChoice:
             " (DASHBOARD_USERS is set but login and roles are not implemented yet: unset it to serve "
             "the sample, or set DASHBOARD_AUTH=none to open this copy on purpose.)")
     if not is_sample:
+        shown = redact_target(target)
         raise AccessError(
-            f"未配置用户 (DASHBOARD_USERS)，只能提供内置示例数据；拒绝打开数据库 {target!r}。"
+            f"未配置用户 (DASHBOARD_USERS)，只能提供内置示例数据；拒绝打开数据库 {shown!r}。"
             "如确需在单人分析机上开放访问，请设置 DASHBOARD_AUTH=none。"
-            f" (No users configured: only the bundled sample is served; refusing store {target!r}. "
+            f" (No users configured: only the bundled sample is served; refusing store {shown!r}. "
             "Set DASHBOARD_AUTH=none to open it on purpose.)")
     return StoreChoice(target, True)
 

@@ -22,7 +22,7 @@ from loaders.place import Boundaries, place_layer
 from loaders.read import find_layer_files, read_layer_file
 from loaders.report import add_layer, new_report, summary_lines, write_report
 from loaders.schema import POINT_LAYERS, SOURCE_FILE, SOURCE_ROW, STORE_COLUMNS
-from loaders.store import DATA_DIR, default_store_path, open_store
+from loaders.store import DATA_DIR, default_store_path, open_store, redact_target
 from loaders.validate import check_store_frame
 
 SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
@@ -42,7 +42,7 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     target = str(target or default_store_path())
     store = open_store(target)
     files, unknown = find_layer_files(Path(source))
-    report = new_report(sample, str(source), _redact(target))
+    report = new_report(sample, str(source), redact_target(target))
     for name in unknown:
         report["warnings"].append({"layer": None, "file": name, "row": None, "column": None, "value": name,
                                    "kind": "unknown_file",
@@ -69,7 +69,7 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     if report_path:
         write_report(report, Path(report_path))
     if progress:
-        tqdm.write("\n".join(["构建完成 (build finished): " + _redact(target), *summary_lines(report)]))
+        tqdm.write("\n".join(["构建完成 (build finished): " + redact_target(target), *summary_lines(report)]))
     return report
 
 
@@ -79,15 +79,6 @@ def ensure_sample_store(target: Path | None = None) -> str:
     if not path.exists():
         build(None, str(path), progress=False)
     return str(path)
-
-
-def _redact(target: str) -> str:
-    """A store URL without its password, for reports and messages."""
-    if "://" in target and "@" in target:
-        scheme, rest = target.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
-    return target
 
 
 def _bar(progress: bool, layer: str, stage: str, total: int) -> tqdm:

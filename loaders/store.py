@@ -33,6 +33,15 @@ def default_store_path() -> Path:
     return DATA_DIR / "sample_store.gpkg"
 
 
+def redact_target(target: str) -> str:
+    """A store URL without its password, for reports, messages and the UI."""
+    if "://" in target and "@" in target:
+        scheme, rest = target.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
+    return target
+
+
 class Store(Protocol):
     target: str
 

@@ -39,3 +39,11 @@ def test_personal_columns_hidden_without_roles():
 def test_bad_settings_name_the_variable(env):
     with pytest.raises(ConfigError, match=next(iter(env))):
         load_settings(env)
+
+
+
+def test_refusal_message_never_shows_a_database_password(tmp_path):
+    settings = load_settings({"DASHBOARD_STORE": "postgresql://analyst:s3cret@db.example:5432/ft"})
+    with pytest.raises(AccessError) as refused:
+        choose_store(settings, str(tmp_path / "s.gpkg"))
+    assert "s3cret" not in str(refused.value) and "analyst:***@db.example" in str(refused.value)
