@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, i18n, ui
+from dashboard.export import neutralise_formulas
 from dashboard.queries import zone_labels, zone_names
 from loaders.schema import ZONE_MISMATCH
 
@@ -36,7 +37,8 @@ with left:
              "许可" if lang == "zh" else "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
-rejects = pd.DataFrame(report.get("rejects", []), columns=["layer", "file", "row", "column", "value", "reason"])
+# The reason first after the place: on a projector the value column can be cut, the reason must not.
+rejects = pd.DataFrame(report.get("rejects", []), columns=["layer", "file", "row", "column", "reason", "value"])
 with right:
     st.markdown(f"**{ui.t('q_rejects')}**（{i18n.fmt_int(len(rejects))}）")
     c = st.columns([1, 2])
@@ -50,9 +52,10 @@ with right:
         text = shown["reason"].astype(str) + " " + shown["value"].astype(str) + " " + shown["column"].astype(str)
         shown = shown[text.str.contains(query, case=False, regex=False)]
     st.dataframe(shown.rename(columns=lambda col: i18n.column_label(col, lang)), hide_index=True,
-                 width="stretch", height=300)
+                 width="stretch", height=300,
+                 column_config={i18n.column_label("reason", lang): st.column_config.TextColumn(width="large")})
     st.download_button(ui.t("q_download_rejects"), key="q_dl",
-                       data=lambda: shown.to_csv(index=False).encode("utf-8-sig"),
+                       data=lambda: neutralise_formulas(shown).to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"rejects_{str(report.get('built_at', ''))[:10]}.csv", mime="text/csv",
                        on_click="ignore")
 
