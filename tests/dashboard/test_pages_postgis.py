@@ -1,0 +1,51 @@
+"""The pages run on a PostGIS store too (a real server started by tests/postgis.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit_folium
+from streamlit.testing.v1 import AppTest
+
+from loaders.build import build
+from tests.postgis import PostGISServer
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PROJECTS = """项目编号,项目名称,项目状态,项目级别,产业类别,总投资(万元),经度,纬度,所属街镇
+PG-1,PostGIS丽泽项目,在建,市级,金融,120000,116.312,39.866,
+PG-2,PostGIS无坐标项目,储备,区级,住房,5000,,,方庄地区
+"""
+
+
+@pytest.fixture(scope="module")
+def postgis_store(tmp_path_factory) -> str:
+    server = PostGISServer().start()
+    source = tmp_path_factory.mktemp("pg_src")
+    (source / "projects.csv").write_text(PROJECTS, encoding="utf-8")
+    build(source, server.url, progress=False)
+    yield server.url
+    server.stop()
+
+
+@pytest.mark.parametrize("page,params", [("overview", {}), ("zone", {"zone": "lize"}), ("projects", {}),
+                                         ("quality", {})])
+def test_pages_run_on_postgis(postgis_store: str, monkeypatch, page: str, params: dict) -> None:
+    monkeypatch.setenv("DASHBOARD_STORE", postgis_store)
+    monkeypatch.setenv("DASHBOARD_AUTH", "none")
+    monkeypatch.delenv("DASHBOARD_USERS", raising=False)
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda m, **kwargs: {})
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"screens/{page}.py")
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    text = " ".join(m.value for m in at.markdown)
+    assert 'data-banner="open"' in text          # DASHBOARD_AUTH=none warns on every page
+    assert 'data-banner="sample"' not in text    # not the sample: no sample banner
+    assert 'data-banner="schematic"' in text     # but the bundled schematic geometry is in use
+    if page == "overview":
+        assert {m.label: m.value for m in at.metric}["重大项目数"].startswith("2")
