@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
@@ -25,6 +26,16 @@ def postgis_store(tmp_path_factory) -> str:
     build(source, server.url, progress=False)
     yield server.url
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Other page tests in this process cached the sample store: start and end clean."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 @pytest.mark.parametrize("page,params", [("overview", {}), ("zone", {"zone": "lize"}), ("projects", {}),

@@ -60,6 +60,16 @@ VISIBLE_FEATURES = """(key) => {
   return n; }"""
 
 
+def wait_for_at_least(page: Page, frame: Frame, script: str, arg: str, minimum: int, timeout: float = 20) -> int:
+    """Poll ``script`` until it returns ``minimum`` or more (the map may still be fitting its bounds)."""
+    deadline = time.time() + timeout
+    value = frame.evaluate(script, arg)
+    while value < minimum and time.time() < deadline:
+        page.wait_for_timeout(300)
+        value = frame.evaluate(script, arg)
+    return value
+
+
 def click_map(page: Page, frame: Frame, point: dict, hover_only: bool = False) -> None:
     """Click (or hover) a container point of the map with page coordinates: Playwright's
     element-relative clicks land off target inside the component iframe when the page scrolls."""
@@ -87,7 +97,8 @@ def test_every_page_offline_with_map_and_banners(sample_server, new_page, width,
         if name in MAP_PAGES:
             frame = map_frame(page)
             assert frame.evaluate("() => typeof L.version === 'string'")
-            assert frame.evaluate(VISIBLE_FEATURES, "zone_id") >= (8 if name != "zone" else 1)
+            expected = 8 if name != "zone" else 1
+            assert wait_for_at_least(page, frame, VISIBLE_FEATURES, "zone_id", expected) >= expected
         page.wait_for_timeout(1200)  # let charts and tables settle before the screenshot
         page.screenshot(path=str(SCREENSHOTS / f"{name}_{width}x{height}.png"))
     assert rp.outside_requests() == [], rp.outside_requests()
