@@ -4,6 +4,7 @@
 2. Times ``python -m loaders build`` of it (every stage: read, clean, convert, place, write).
 3. Times a bare ``geopandas.sjoin`` of the same hotline points with the streets, the
    floor that any point-in-polygon join has to pay on this machine.
+4. Runs the map pages on that store and prints each map's HTML size and run time.
 """
 from __future__ import annotations
 
@@ -53,7 +54,42 @@ def main() -> None:
           f"({len(joined):,} rows)")
     print(f"hotline layer build (read+clean+convert+place, 1,000,000 rows): "
           f"{report['layers']['hotline']['seconds']:.1f} s")
+    print("\ndashboard on the full-scale store (first run includes reading the store):")
+    map_payloads(store)
 
 
 if __name__ == "__main__":
     main()
+
+
+def map_payloads(store: Path) -> None:
+    """Each page's map HTML and run time on ``store`` (the full-scale one): aggregation keeps it small."""
+    import os
+
+    import streamlit_folium
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.update({"DASHBOARD_STORE": str(store), "DASHBOARD_AUTH": "none"})
+    os.environ.pop("DASHBOARD_USERS", None)
+    captured: list[str] = []
+    streamlit_folium.st_folium = lambda m, **kwargs: captured.append(m.get_root().render()) or {}
+    app = str(ROOT / "dashboard" / "app.py")
+    for page, params in (("overview", {}), ("zone", {"zone": "hexi"}), ("zone", {"zone": "lize"}),
+                         ("zone", {"zone": "hexi", "clustered": "1"}), ("projects", {})):
+        captured.clear()
+        t = time.perf_counter()
+        at = AppTest.from_file(app, default_timeout=600)
+        for key, value in params.items():
+            if key != "clustered":
+                at.query_params[key] = value
+        at.run()
+        if page != "overview":
+            at.switch_page(f"screens/{page}.py")
+            at.run()
+        if "clustered" in params:  # enterprises as a client-side cluster instead of by street
+            at.radio(key="zone_ent").set_value("clustered").run()
+        seconds = time.perf_counter() - t
+        size = len(captured[-1].encode()) if captured else 0
+        problems = [e.value for e in at.exception]
+        print(f"  page {page:<9} {str(params):<20} map HTML {size / 1e3:8.1f} kB   script run {seconds:5.1f} s"
+              + (f"   EXCEPTION {problems}" if problems else ""))
