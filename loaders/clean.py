@@ -14,7 +14,7 @@ import pandas as pd
 
 from geodata.crs import COORD_SYS_ALIASES, COORD_SYSTEMS
 from loaders.read import LayerTable, unit_factor
-from loaders.schema import (INDUSTRY_LABELS, INPUT_COLUMNS, GEOMETRY_INPUT_COLUMNS, SOURCE_ROW,
+from loaders.schema import (INPUT_COLUMNS, GEOMETRY_INPUT_COLUMNS, SOURCE_ROW,
                             YES_NO, InputColumn)
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

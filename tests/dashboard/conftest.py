@@ -38,3 +38,20 @@ def tiny_polygons() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"zone_id": ["lize", "hexi"], "name": [XSS, "河西地区"], "name_en": ["Lize", "Hexi"]},
                             geometry=[box(116.28, 39.84, 116.33, 39.88), box(116.10, 39.80, 116.20, 39.90)],
                             crs="EPSG:4326")
+
+
+APP = str(REPO_ROOT / "dashboard" / "app.py")
+
+
+def run_page(page: str, params: dict[str, str], timeout: float = 300):  # noqa: ANN201 - AppTest
+    """Run the app with ``params`` in the URL and switch to ``page`` (``overview`` is the default page)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"screens/{page}.py")
+        at.run()
+    return at

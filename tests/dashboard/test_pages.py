@@ -5,13 +5,13 @@ exactly what each page builds on the sample store.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+from tests.dashboard.conftest import APP, run_page
+
 MAX_MAP_BYTES = 1_500_000
 PAGES = [("overview", {}), ("zone", {"zone": "xishan_yongding"}), ("zone", {"zone": "hexi"}),
          ("projects", {}), ("downloads", {}), ("quality", {})]
@@ -33,21 +33,10 @@ def record_maps(monkeypatch, captured_maps):
     monkeypatch.delenv("DASHBOARD_AUTH", raising=False)
 
 
-def _run(page: str, params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"screens/{page}.py")
-        at.run()
-    return at
-
-
 @pytest.mark.parametrize("page,params", PAGES)
 def test_page_runs_with_banners(page, params, captured_maps):
     captured_maps.clear()
-    at = _run(page, params)
+    at = run_page(page, params)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     text = " ".join(m.value for m in at.markdown)
@@ -65,14 +54,14 @@ def test_page_runs_with_banners(page, params, captured_maps):
 
 
 def test_overview_kpis_use_chinese_units():
-    at = _run("overview", {})
+    at = run_page("overview", {})
     values = {m.label: m.value for m in at.metric}
     assert values["总投资"].endswith("亿元")
     assert "," in values["企业数"]
 
 
 def test_personal_columns_never_reach_the_downloads_page():
-    at = _run("downloads", {"layer": "enterprises"})
+    at = run_page("downloads", {"layer": "enterprises"})
     assert not at.exception
     shown = " ".join(str(df.value.columns.tolist()) for df in at.dataframe)
     assert "contact_person" not in shown and "contact_phone" not in shown

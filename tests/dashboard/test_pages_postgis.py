@@ -1,17 +1,14 @@
 """The pages run on a PostGIS store too (a real server started by tests/postgis.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 import streamlit_folium
-from streamlit.testing.v1 import AppTest
 
 from loaders.build import build
+from tests.dashboard.conftest import run_page
 from tests.postgis import PostGISServer
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PROJECTS = """项目编号,项目名称,项目状态,项目级别,产业类别,总投资(万元),经度,纬度,所属街镇
 PG-1,PostGIS丽泽项目,在建,市级,金融,120000,116.312,39.866,
 PG-2,PostGIS无坐标项目,储备,区级,住房,5000,,,方庄地区
@@ -45,13 +42,7 @@ def test_pages_run_on_postgis(postgis_store: str, monkeypatch, page: str, params
     monkeypatch.setenv("DASHBOARD_AUTH", "none")
     monkeypatch.delenv("DASHBOARD_USERS", raising=False)
     monkeypatch.setattr(streamlit_folium, "st_folium", lambda m, **kwargs: {})
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "overview":
-        at.switch_page(f"screens/{page}.py")
-        at.run()
+    at = run_page(page, params, timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     text = " ".join(m.value for m in at.markdown)

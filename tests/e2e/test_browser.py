@@ -4,10 +4,8 @@ Run: ``python -m pytest tests/e2e -q`` (screenshots go to build/screenshots/).
 """
 from __future__ import annotations
 
-import io
 import time
 import zipfile
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
