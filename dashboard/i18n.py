@@ -11,6 +11,7 @@ from loaders.schema import (HOTLINE_CATEGORY_LABELS, INDUSTRY_LABELS, LAYER_LABE
                             STATION_KIND_LABELS, STATION_TIER_LABELS, STATUS_LABELS, ZONE_KIND_LABELS)
 
 LANGS: tuple[str, ...] = ("zh", "en")
+LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}  # each in its own language, on purpose
 DASH = "—"
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -34,6 +35,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "personal_hidden": ("联系人、联系电话属于个人信息：当前未配置可查看个人信息的角色，已在页面、地图和下载中隐藏。",
                         "Contact person and phone are personal data: no role allowed to see them is "
                         "configured, so they are hidden in pages, maps and downloads."),
+    "banner_sample_tag": ("示例数据", "Sample data"),
+    "banner_schematic_tag": ("示意边界", "Schematic boundaries"),
     "store_error": ("无法打开数据库", "Cannot open the data store"),
     # metrics
     "m_projects": ("重大项目数", "Major projects"),
@@ -55,6 +58,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unit_enterprises": ("家", ""),
     "unit_stations": ("个", ""),
     "unit_cases": ("件", ""),
+    "unit_yi": ("(亿元)", " (100m CNY)"),
+    "unit_yi_legend": ("（亿元）", " (100 million CNY)"),
     "rate_unavailable": ("无人口数据", "no population data"),
     "rate_note": ("每万人诉求量按街镇常住人口计算；功能区人口按街镇面积比例估算，无坐标工单按所属街镇比例分摊。"
                   "缺少人口数据的街镇不计算。",
@@ -80,6 +85,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ent_aggregated": ("按街镇汇总", "aggregated by street"),
     "ent_clustered": ("点聚合", "clustered points"),
     "no_year": ("未定", "n/a"),
+    "t_projects": ("项目数", "Projects"),
     # layers
     "lyr_streets": ("街镇边界", "Streets"),
     "lyr_zones": ("功能区", "Zones"),
@@ -123,6 +129,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "GCJ-02 is for Amap-based tools; GIS software reads it as EPSG:4326 with GCJ-02-shifted positions."),
     "d_formula_note": ("CSV/XLSX 中以 = + - @ 开头的单元格已加前缀 ' 以防公式注入。",
                        "Cells starting with = + - @ are prefixed with ' in CSV/XLSX to prevent formula injection."),
+    "d_crs_gcj02": ("GCJ-02（高德 Amap）", "GCJ-02 (Amap)"),
+    "d_preview": ("预览（前 {n} 行）", "Preview (first {n} rows)"),
     "d_no_coords": ("无坐标的记录在空间格式中几何为空，在CSV/XLSX中经纬度为空。",
                     "Records without coordinates have empty geometry (spatial formats) or empty lon/lat (CSV/XLSX)."),
     # quality
@@ -148,6 +156,17 @@ COLUMN_LABELS_EN: dict[str, str] = {
     "address": "Address", "layer": "Layer", "file": "File", "row": "Row", "column": "Column",
     "value": "Value", "reason": "Reason", "zone_declared": "Declared zone",
     "service_package": "Service package", "registered_capital": "Registered capital (10k CNY)",
+    # the rest of the store's columns (the downloads preview) and the build report's
+    "uscc": "USCC", "established": "Established", "contact_person": "Contact person",
+    "contact_phone": "Contact phone", "station_id": "Station ID", "kind": "Kind", "tier": "Tier",
+    "services": "Services", "hours": "Opening hours", "phone": "Phone", "case_id": "Case ID",
+    "received_at": "Received", "category": "Category", "community": "Community", "responded": "Responded",
+    "resolved": "Resolved", "satisfied": "Satisfied", "coord_sys": "Coordinate system", "lon": "Longitude",
+    "lat": "Latitude", "placement": "Placement", "source_file": "Source file", "source_row": "Source row",
+    "zone_declared_mismatch": "Declared zone differs", "code": "Code", "name_en": "English name",
+    "aliases": "Aliases", "population": "Population", "area_km2": "Area (km²)", "precision": "Precision",
+    "source": "Source", "zone_id": "Zone ID", "message": "Message", "title": "Title", "note": "Note",
+    "licence": "Licence",
 }
 COLUMN_LABELS_ZH: dict[str, str] = {
     "project_id": "项目编号", "name": "名称", "status": "状态", "level": "级别", "industry": "产业类别",
@@ -155,6 +174,16 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     "street": "所属街镇", "zone_ids": "所属功能区", "owner_unit": "责任单位", "address": "地址",
     "layer": "图层", "file": "文件", "row": "行号", "column": "列", "value": "取值", "reason": "原因",
     "zone_declared": "申报功能区", "service_package": "服务包企业", "registered_capital": "注册资本(万元)",
+    # the input headers of loaders.schema where there is one
+    "uscc": "统一社会信用代码", "established": "成立日期", "contact_person": "联系人",
+    "contact_phone": "联系电话", "station_id": "站点编号", "kind": "类型", "tier": "层级",
+    "services": "服务内容", "hours": "服务时间", "phone": "电话", "case_id": "工单编号",
+    "received_at": "受理时间", "category": "诉求类别", "community": "社区", "responded": "响应",
+    "resolved": "解决", "satisfied": "满意", "coord_sys": "坐标系", "lon": "经度", "lat": "纬度",
+    "placement": "落点方式", "source_file": "来源文件", "source_row": "来源行号",
+    "zone_declared_mismatch": "申报功能区不符", "code": "代码", "name_en": "英文名称", "aliases": "别名",
+    "population": "常住人口", "area_km2": "面积(平方公里)", "precision": "精度", "source": "来源",
+    "zone_id": "功能区编号", "message": "说明", "title": "标题", "note": "说明", "licence": "许可",
 }
 
 _ENUM_LABELS_ZH: dict[str, dict[str, str]] = {
@@ -191,6 +220,21 @@ def column_label(column: str, lang: str = "zh") -> str:
     """A table header for ``column``."""
     table = COLUMN_LABELS_EN if lang == "en" else COLUMN_LABELS_ZH
     return table.get(column, column)
+
+
+def labelled(label: str, value: object, lang: str = "zh") -> str:
+    """``label：value`` (Chinese, full-width colon) or ``label: value``."""
+    return f"{label}：{value}" if lang != "en" else f"{label}: {value}"
+
+
+def counted(label: str, n: object, lang: str = "zh") -> str:
+    """A heading with a count: ``label（1,234）`` or ``label (1,234)``."""
+    return f"{label}（{fmt_int(n, lang)}）" if lang != "en" else f"{label} ({fmt_int(n, lang)})"
+
+
+def list_sep(lang: str = "zh") -> str:
+    """The separator between names in a list: ``、`` or ``, ``."""
+    return ", " if lang == "en" else "、"
 
 
 def _missing(value: object) -> bool:

@@ -323,8 +323,8 @@ def zone_names(zones: pd.DataFrame, lang: str = "zh") -> dict[str, str]:
     return dict(zip(ordered["zone_id"], ordered[column].fillna(ordered["name"])))
 
 
-def zone_labels(zone_ids: str | None, names: Mapping[str, str]) -> str:
-    """``",lize,hexi,"`` → ``"丽泽金融商务区、河西地区"``."""
+def zone_labels(zone_ids: str | None, names: Mapping[str, str], sep: str = "、") -> str:
+    """``",lize,hexi,"`` → ``"丽泽金融商务区、河西地区"`` (names joined by ``sep``)."""
     ids = [z for z in (zone_ids or "").split(",") if z]
-    return "、".join(names.get(z, z) for z in ids)
+    return sep.join(names.get(z, z) for z in ids)
 

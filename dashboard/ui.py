@@ -14,7 +14,8 @@ import streamlit as st
 from dashboard import data, i18n
 from dashboard.maps import Basemap, basemap_for
 
-LANG_KEY = "lang"
+LANG_KEY = "lang"  # the language switch (a widget: Streamlit gives it a new id on every page)
+_LANG_CHOICE = "_lang"  # the language chosen, kept here so it survives page changes
 
 _CSS = """<style>
 html, body, [class*="css"], .stApp {font-family: 'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif;}
@@ -35,7 +36,7 @@ h1 {font-size: 1.9rem !important;}
 
 def lang() -> str:
     """The session's language: ``zh`` (default) or ``en``."""
-    return st.session_state.get(LANG_KEY) or "zh"
+    return st.session_state.get(_LANG_CHOICE) or "zh"
 
 
 def t(key: str, **values: object) -> str:
@@ -46,8 +47,13 @@ def t(key: str, **values: object) -> str:
 def setup_page() -> None:
     """Styles and the language switch; call once per run, before the pages."""
     st.markdown(_CSS, unsafe_allow_html=True)
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = "en" if st.query_params.get("lang") == "en" else "zh"
+    if _LANG_CHOICE not in st.session_state:
+        st.session_state[_LANG_CHOICE] = "en" if st.query_params.get("lang") == "en" else "zh"
+
+
+def _remember_lang() -> None:
+    """The switch was used: keep its choice (deselecting the current language means Chinese)."""
+    st.session_state[_LANG_CHOICE] = st.session_state.get(LANG_KEY) or "zh"
 
 
 def banner(kind: str, text: str) -> None:
@@ -61,9 +67,14 @@ def honesty_banners() -> None:
     if data.settings().open_access:
         banner("open", "⚠ " + t("banner_open"))
     if data.is_sample():
-        banner("sample", "示例数据 · " + t("banner_sample") if lang() == "en" else t("banner_sample"))
+        banner("sample", _with_zh_tag("banner_sample_tag", t("banner_sample")))
     if data.schematic_layers():
-        banner("schematic", "示意边界 · " + t("banner_schematic") if lang() == "en" else t("banner_schematic"))
+        banner("schematic", _with_zh_tag("banner_schematic_tag", t("banner_schematic")))
+
+
+def _with_zh_tag(tag_key: str, text: str) -> str:
+    """``text``, led in English by its short Chinese tag: the banners must read as such to any viewer."""
+    return f"{i18n.t(tag_key, 'zh')} · {text}" if lang() == "en" else text
 
 
 def kpi_row(items: Sequence[tuple[str, str, str | None]], columns: int | None = None) -> None:
@@ -108,15 +119,22 @@ def page_title(key: str) -> None:
     """The page heading (app title and page name) with the language switch beside it."""
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.markdown(f"### {t('app_title')} · {t(key)}")
+    # Seeded on every page: the widget's own state is dropped when another page's switch replaces it.
+    st.session_state[LANG_KEY] = lang()
     right.segmented_control(i18n.t("language"), i18n.LANGS, key=LANG_KEY, label_visibility="collapsed",
-                            format_func=lambda code: "中文" if code == "zh" else "English")
+                            on_change=_remember_lang, format_func=lambda code: i18n.LANG_NAMES[code])
 
 
-def metric_label(metric: str) -> str:
-    """The label of an overview metric (the hotline rate's unit depends on the data)."""
+def metric_label(metric: str, code: str | None = None) -> str:
+    """The label of an overview metric (the hotline rate's unit depends on the data).
+
+    ``code`` fixes the language, for widget ``format_func``s that may run outside a page run.
+    """
+    code = code or lang()
     if metric == "hotline_rate":
-        return t("m_hotline_rate") if data.hotline_rate_unit() == "per_10k" else t("m_hotline_density")
-    return t(f"m_{metric}")
+        key = "m_hotline_rate" if data.hotline_rate_unit() == "per_10k" else "m_hotline_density"
+        return i18n.t(key, code)
+    return i18n.t(f"m_{metric}", code)
 
 
 def metric_value(metric: str, value: object) -> str:

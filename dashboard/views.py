@@ -34,7 +34,7 @@ def zones_for_map(zones: gpd.GeoDataFrame, summary: pd.DataFrame, metric: str | 
     values = summary[metric].reindex(out["zone_id"]).to_numpy() if metric else [None] * len(out)
     out["value"] = values
     hint = i18n.t("click_zone_hint", lang)
-    out["tip"] = [f"<b>{esc(label)}</b>" + (f"<br>{esc(metric_label)}：{esc(fmt(v))}" if metric else "")
+    out["tip"] = [f"<b>{esc(label)}</b>" + (f"<br>{esc(i18n.labelled(metric_label, fmt(v), lang))}" if metric else "")
                   + f"<br><small>{esc(hint)}</small>"
                   for label, v in zip(out["label"], out["value"])]
     return gpd.GeoDataFrame(out, geometry="geometry", crs=zones.crs)
@@ -46,7 +46,7 @@ def streets_for_map(streets: gpd.GeoDataFrame, summary: pd.DataFrame, metric: st
     out = streets[["name", "name_en", "geometry"]].copy()
     out["value"] = summary[metric].reindex(out["name"]).to_numpy() if metric else None
     label = out["name_en"].fillna(out["name"]) if lang == "en" else out["name"]
-    out["tip"] = [f"<b>{esc(n)}</b>" + (f"<br>{esc(metric_label)}：{esc(fmt(v))}" if metric else "")
+    out["tip"] = [f"<b>{esc(n)}</b>" + (f"<br>{esc(i18n.labelled(metric_label, fmt(v), lang))}" if metric else "")
                   for n, v in zip(label, out["value"])]
     return gpd.GeoDataFrame(out, geometry="geometry", crs=streets.crs)
 
@@ -66,7 +66,7 @@ def project_popup(row: Mapping, zone_names: Mapping[str, str], lang: str) -> str
         (i18n.column_label("industry", lang), i18n.enum_label("industry", row.get("industry"), lang)),
         (i18n.column_label("investment_total", lang), i18n.fmt_yi(row.get("investment_total"), lang)),
         (i18n.column_label("street", lang), row.get("street")),
-        (i18n.column_label("zone_ids", lang), zone_labels(row.get("zone_ids"), zone_names) or i18n.DASH),
+        (i18n.column_label("zone_ids", lang), zone_labels(row.get("zone_ids"), zone_names, i18n.list_sep(lang)) or i18n.DASH),
         (i18n.column_label("owner_unit", lang), row.get("owner_unit")),
     ]
     body = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
@@ -103,7 +103,7 @@ def project_table(projects: pd.DataFrame, zone_names: Mapping[str, str], lang: s
     out = projects[[c for c in cols if c in projects.columns]].copy()
     for column, kind in (("status", "status"), ("level", "level"), ("industry", "industry")):
         out[column] = [i18n.enum_label(kind, v, lang) for v in out[column]]
-    out["zone_ids"] = [zone_labels(v, zone_names) for v in out["zone_ids"]]
+    out["zone_ids"] = [zone_labels(v, zone_names, i18n.list_sep(lang)) for v in out["zone_ids"]]
     for column in ("start_date", "completion_date"):
         out[column] = pd.to_datetime(out[column], errors="coerce").dt.strftime("%Y-%m").fillna("")
     return out.rename(columns={c: i18n.column_label(c, lang) for c in out.columns})

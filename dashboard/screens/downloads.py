@@ -9,6 +9,8 @@ from dashboard.queries import (INDUSTRY_LABELS, LEVEL_LABELS, STATUS_LABELS, Pro
                                filter_projects, zone_names)
 from loaders.schema import ALL_LAYERS, POINT_LAYERS
 
+PREVIEW_ROWS = 200
+
 lang = ui.lang()
 ui.page_title("page_downloads")
 
@@ -32,7 +34,7 @@ layer = top[0].selectbox(ui.t("d_layer"), ALL_LAYERS, key="dl_layer",
 fmt = top[1].radio(ui.t("d_format"), list(export.FORMATS), key="dl_format", horizontal=True,
                    format_func=lambda v: export.FORMATS[v].label)
 crs_key = top[2].radio(ui.t("d_crs"), list(export.CRS_CHOICES), key="dl_crs", horizontal=True,
-                       format_func=lambda v: export.CRS_CHOICES[v])
+                       format_func=lambda v: i18n.t("d_crs_gcj02", lang) if v == "gcj02" else export.CRS_CHOICES[v])
 
 frame = data.layer(layer)
 flt = ProjectFilter()
@@ -80,4 +82,8 @@ if hidden_columns(layer, current_viewer()):
     notes.insert(0, ui.t("personal_hidden"))
 for note in notes:
     st.caption("· " + note)
-st.dataframe(frame.drop(columns=frame.geometry.name).head(200), hide_index=True, width="stretch", height=300)
+# Labels on screen only: the downloaded files keep the store's field names.
+preview = frame.drop(columns=frame.geometry.name).head(PREVIEW_ROWS)
+st.caption(ui.t("d_preview", n=i18n.fmt_int(len(preview))))
+st.dataframe(preview.rename(columns=lambda col: i18n.column_label(col, lang)), hide_index=True, width="stretch",
+             height=300)

@@ -25,8 +25,9 @@ left, right = st.columns([1.45, 1], gap="medium")
 with right:
     c1, c2 = st.columns([1, 1.6])
     target = c1.radio(ui.t("colour_by"), ("zones", "streets"), key="ov_target", horizontal=True,
-                      format_func=lambda v: ui.t(f"colour_{v}"))
-    metric = c2.selectbox(ui.t("metric"), METRICS, key="ov_metric", format_func=ui.metric_label)
+                      format_func=lambda v: i18n.t(f"colour_{v}", lang))
+    metric = c2.selectbox(ui.t("metric"), METRICS, key="ov_metric",
+                          format_func=lambda v: ui.metric_label(v, lang))
 
 label = ui.metric_label(metric)
 bm = ui.basemap()
@@ -36,7 +37,7 @@ fmt = lambda v: ui.metric_value(metric, v)  # noqa: E731
 zones_view = views.zones_for_map(zones_disp, zone_summary, metric, label, fmt, lang)
 streets_view = views.streets_for_map(streets_disp, street_summary, metric, label, fmt, lang)
 legend_fmt = lambda v: i18n.fmt_int(v) if metric != "investment" else f"{v:,.0f}"  # noqa: E731
-legend_title = label + ("（亿元）" if metric == "investment" and lang == "zh" else "")
+legend_title = label + (ui.t("unit_yi_legend") if metric == "investment" else "")
 m = maps.overview_map(zones_view, streets_view, target, legend_title, legend_fmt, i18n.t("no_data", lang), bm,
                       ui.basemap_note(bm), (ui.t("lyr_zones"), ui.t("lyr_streets")))
 
@@ -66,7 +67,7 @@ with right:
     table = pd.DataFrame({
         ui.t("m_zones"): chart_data["zone"].to_numpy(),
         ui.t("m_projects"): zone_summary["projects"].to_numpy(),
-        ui.t("m_investment") + ("" if lang == "en" else "(亿元)"): zone_summary["investment"].round(1).to_numpy(),
+        ui.t("m_investment") + ui.t("unit_yi"): zone_summary["investment"].round(1).to_numpy(),
         ui.t("m_enterprises"): zone_summary["enterprises"].to_numpy(),
         ui.t("m_service_package"): zone_summary["service_package"].to_numpy(),
         ui.t("m_stations"): zone_summary["stations"].to_numpy(),

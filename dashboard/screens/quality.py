@@ -10,6 +10,18 @@ from dashboard.queries import zone_labels, zone_names
 from loaders.schema import ZONE_MISMATCH
 
 lang = ui.lang()
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for display: layer codes as labels, headers in the session's language."""
+    out = frame.copy()
+    if "layer" in out.columns:
+        out["layer"] = [i18n.enum_label("layer", v, lang) for v in out["layer"]]
+    if "kind" in out.columns:
+        out["kind"] = [i18n.enum_label("warning_kind", v, lang) for v in out["kind"]]
+    return out.rename(columns=lambda col: i18n.column_label(col, lang))
+
+
 ui.page_title("page_quality")
 report = data.report()
 if not report:
@@ -22,6 +34,7 @@ counts = pd.DataFrame([{"layer": name, ui.t("q_read"): v.get("read"), ui.t("q_lo
                         ui.t("q_rejected"): v.get("rejected")} for name, v in layers.items()])
 if not counts.empty:
     counts.insert(0, i18n.column_label("layer", lang), [i18n.enum_label("layer", v, lang) for v in counts["layer"]])
+    counts = counts.drop(columns="layer")  # the label says it; the raw code only doubled the column
 left, right = st.columns([1, 1.3], gap="medium")
 with left:
     st.markdown(f"**{ui.t('q_layers')}**")
@@ -30,17 +43,15 @@ with left:
                                 for k in ("q_read", "q_loaded", "q_rejected")})
     st.markdown(f"**{ui.t('q_provenance')}**")
     prov = report.get("provenance", {}) or {}
-    rows = [{"": k, "标题" if lang == "zh" else "title": v.get("title"),
-             "精度" if lang == "zh" else "precision": v.get("precision"),
-             "说明" if lang == "zh" else "note": v.get("display_zh") if lang == "zh" else v.get("notes"),
-             "来源" if lang == "zh" else "source": v.get("source"),
-             "许可" if lang == "zh" else "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    rows = [{"": k, "title": v.get("title"), "precision": v.get("precision"),
+             "note": v.get("display_zh") if lang == "zh" else v.get("notes"),
+             "source": v.get("source"), "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
+    st.dataframe(_labelled(pd.DataFrame(rows)), hide_index=True, width="stretch")
 
 # The reason first after the place: on a projector the value column can be cut, the reason must not.
 rejects = pd.DataFrame(report.get("rejects", []), columns=["layer", "file", "row", "column", "reason", "value"])
 with right:
-    st.markdown(f"**{ui.t('q_rejects')}**（{i18n.fmt_int(len(rejects))}）")
+    st.markdown(f"**{i18n.counted(ui.t('q_rejects'), len(rejects), lang)}**")
     c = st.columns([1, 2])
     pick = c[0].multiselect(ui.t("d_layer"), sorted(rejects["layer"].dropna().unique()), key="q_layer",
                             placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("layer", v, lang))
@@ -51,7 +62,7 @@ with right:
     if query:
         text = shown["reason"].astype(str) + " " + shown["value"].astype(str) + " " + shown["column"].astype(str)
         shown = shown[text.str.contains(query, case=False, regex=False)]
-    st.dataframe(shown.rename(columns=lambda col: i18n.column_label(col, lang)), hide_index=True,
+    st.dataframe(_labelled(shown), hide_index=True,
                  width="stretch", height=300,
                  column_config={i18n.column_label("reason", lang): st.column_config.TextColumn(width="large")})
     st.download_button(ui.t("q_download_rejects"), key="q_dl",
@@ -59,18 +70,20 @@ with right:
                        file_name=f"rejects_{str(report.get('built_at', ''))[:10]}.csv", mime="text/csv",
                        on_click="ignore")
 
-st.markdown(f"**{ui.t('q_warnings')}**（{i18n.fmt_int(len(report.get('warnings', [])))}）")
+st.markdown(f"**{i18n.counted(ui.t('q_warnings'), len(report.get('warnings', [])), lang)}**")
 warnings = pd.DataFrame([w if isinstance(w, dict) else {"message": str(w)} for w in report.get("warnings", [])])
-st.dataframe(warnings, hide_index=True, width="stretch", height=220)
+st.dataframe(_labelled(warnings), hide_index=True, width="stretch", height=220,
+             column_config={i18n.column_label("message", lang): st.column_config.TextColumn(width="large")})
 
 projects = data.layer("projects")
 if ZONE_MISMATCH in projects.columns:
     names = zone_names(data.layer("zones"), lang)
     mism = projects[projects[ZONE_MISMATCH].fillna(False).astype(bool)]
-    st.markdown(f"**{ui.t('q_mismatch')}**（{i18n.fmt_int(len(mism))}）")
+    st.markdown(f"**{i18n.counted(ui.t('q_mismatch'), len(mism), lang)}**")
     table = pd.DataFrame({i18n.column_label("project_id", lang): mism["project_id"],
                           i18n.column_label("name", lang): mism["name"],
                           i18n.column_label("zone_declared", lang): [names.get(z, z) for z in mism["zone_declared"]],
-                          i18n.column_label("zone_ids", lang): [zone_labels(z, names) for z in mism["zone_ids"]],
+                          i18n.column_label("zone_ids", lang): [zone_labels(z, names, i18n.list_sep(lang))
+                                                                for z in mism["zone_ids"]],
                           i18n.column_label("street", lang): mism["street"]})
     st.dataframe(table, hide_index=True, width="stretch", height=220)

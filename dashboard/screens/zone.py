@@ -30,7 +30,7 @@ zone_id = top_left.selectbox(ui.t("choose_zone"), ids, key="zone_pick", format_f
 st.query_params["zone"] = zone_id
 st.session_state["_zone_url_seen"] = zone_id
 mode = top_right.radio(ui.t("enterprise_display"), ("aggregated", "clustered"), horizontal=True, key="zone_ent",
-                       format_func=lambda v: ui.t("ent_aggregated" if v == "aggregated" else "ent_clustered"))
+                       format_func=lambda v: i18n.t("ent_aggregated" if v == "aggregated" else "ent_clustered", lang))
 row = summary.loc[zone_id]
 st.markdown(f'<div data-testid="ft-zone" data-zone="{views.esc(zone_id)}"></div>', unsafe_allow_html=True)
 
@@ -49,7 +49,8 @@ ui.kpi_row([
     (ui.metric_label("hotline_rate"), ui.metric_value("hotline_rate", row["hotline_rate"]),
      ui.t("rate_note") if data.hotline_rate_unit() == "per_10k" else ui.t("density_note")),
 ])
-st.caption(" · ".join(f"{i18n.enum_label('status', s, lang)}：{int(row[f'status_{s}'])} {ui.t('unit_projects')}"
+st.caption(" · ".join(i18n.labelled(i18n.enum_label("status", s, lang),
+                                    i18n.fmt_int(row[f"status_{s}"], lang, ui.t("unit_projects")), lang)
                       for s in STATUS_LABELS))
 
 # ---- map
@@ -67,9 +68,11 @@ ent_counts = enterprises["street"].value_counts()
 hot_counts = hotline["street"].value_counts()
 parts["ent_value"] = parts["name"].map(ent_counts).fillna(0).to_numpy()
 parts["hot_value"] = (parts["name"].map(hot_counts).fillna(0) / area_km2.where(area_km2 > 0.05)).to_numpy()
-parts["ent_tip"] = [f"<b>{views.esc(n)}</b><br>{views.esc(ui.t('m_enterprises'))}：{views.esc(i18n.fmt_int(v, lang))}"
+parts["ent_tip"] = [f"<b>{views.esc(n)}</b><br>"
+                    f"{views.esc(i18n.labelled(ui.t('m_enterprises'), i18n.fmt_int(v, lang), lang))}"
                     for n, v in zip(parts["name"], parts["ent_value"])]
-parts["hot_tip"] = [f"<b>{views.esc(n)}</b><br>{views.esc(ui.t('lyr_hotline'))}：{views.esc(i18n.fmt_density(v, lang))}"
+parts["hot_tip"] = [f"<b>{views.esc(n)}</b><br>"
+                    f"{views.esc(i18n.labelled(ui.t('lyr_hotline'), i18n.fmt_density(v, lang), lang))}"
                     for n, v in zip(parts["name"], parts["hot_value"])]
 parts = maps.display_polygons(parts, bm.display_crs)
 proj_pts = views.projects_for_map(maps.display_points(projects, bm.display_crs), names, lang)
@@ -102,7 +105,9 @@ with right:
             y=alt.Y("count:Q", title=None),
             color=alt.Color("status_label:N", scale=alt.Scale(domain=domain, range=list(maps.STATUS_COLOURS.values())),
                             legend=alt.Legend(title=None, orient="top", labelFontSize=13)),
-            tooltip=["year", "status_label", "count"])
+            tooltip=[alt.Tooltip("year:N", title=ui.t("f_year")),
+                     alt.Tooltip("status_label:N", title=ui.t("f_status")),
+                     alt.Tooltip("count:Q", title=ui.t("t_projects"))])
         st.altair_chart(chart.properties(height=220), width="stretch")
     st.markdown(f"**{ui.t('industry_mix')}**")
     mix = industry_mix(projects)
@@ -114,10 +119,12 @@ with right:
         chart = alt.Chart(mix).mark_bar(color=colour).encode(
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=13, labelOverlap=False)),
             x=alt.X("projects:Q", title=None),
-            tooltip=["label", "projects", alt.Tooltip("investment:Q", format=",.1f")])
+            tooltip=[alt.Tooltip("label:N", title=ui.t("f_industry")),
+                     alt.Tooltip("projects:Q", title=ui.t("t_projects")),
+                     alt.Tooltip("investment:Q", format=",.1f", title=ui.t("f_investment"))])
         st.altair_chart(chart.properties(height=max(140, 30 * len(mix))), width="stretch")
 
-st.markdown(f"**{ui.t('zone_projects')}**（{i18n.fmt_int(len(projects))}）")
+st.markdown(f"**{i18n.counted(ui.t('zone_projects'), len(projects), lang)}**")
 st.dataframe(views.project_table(projects.sort_values("investment_total", ascending=False), names, lang),
              hide_index=True, width="stretch", height=320,
              column_config={i18n.column_label("investment_total", lang): st.column_config.NumberColumn(format="%.2f")})
