@@ -166,8 +166,8 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
     if not isinstance(raw, gpd.GeoDataFrame):
         raise BuildError(f"{path.name}: 街镇边界必须是带几何的文件（.geojson/.gpkg/.zip Shapefile）。")
     problems = Problems(raw.index)
-    names = raw["name"].map(lambda v: resolve_street(v)[0])
-    reasons = raw["name"].map(lambda v: resolve_street(v)[1])
+    resolved = raw["name"].map(resolve_street)
+    names, reasons = resolved.str[0], resolved.str[1]
     if "code" in raw.columns:  # a code decides when the name is old or ambiguous
         by_code = raw["code"].astype(str).str.strip().map(
             lambda c: UNITS.get(c.ljust(12, "0")[:12], (None,))[0] if c[:6] == "110106" else None)
