@@ -6,20 +6,14 @@ page, then runs the chosen page.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 from PIL import Image, ImageDraw
 
-# ``streamlit run dashboard/app.py`` puts dashboard/ on sys.path, not the repo root.
-_ROOT = Path(__file__).resolve().parent.parent
-if str(_ROOT) not in sys.path:
-    sys.path.insert(0, str(_ROOT))
-
-from dashboard import data, i18n, ui  # noqa: E402
-from dashboard.assets import install_vendor_assets  # noqa: E402
-from dashboard.config import DashboardError  # noqa: E402
+from dashboard import data, i18n, ui
+from dashboard.assets import install_vendor_assets
+from dashboard.config import DashboardError
 
 # Not "pages/": Streamlit would treat that folder as a legacy multipage app and run a page
 # without app.py (no banners, no access check) when a deep link like /zone is opened first.
@@ -67,11 +61,15 @@ def run() -> None:
     nav = st.navigation(list(pages.values()), position="top")
     try:
         data.store_choice()
+        data.begin_run()
         ui.honesty_banners()
+        nav.run()
+    except data.StoreChanged:
+        # A nightly build was swapped in while this page was reading: show the new build whole.
+        st.rerun()
     except DashboardError as exc:
         st.error(f"{ui.t('store_error')}: {exc}")
         st.stop()
-    nav.run()
 
 
 run()

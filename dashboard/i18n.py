@@ -7,8 +7,16 @@ from __future__ import annotations
 
 import math
 
-from loaders.schema import (HOTLINE_CATEGORY_LABELS, INDUSTRY_LABELS, LAYER_LABELS, LEVEL_LABELS,
-                            STATION_KIND_LABELS, STATION_TIER_LABELS, STATUS_LABELS, ZONE_KIND_LABELS)
+from loaders.schema import (
+    HOTLINE_CATEGORY_LABELS,
+    INDUSTRY_LABELS,
+    LAYER_LABELS,
+    LEVEL_LABELS,
+    STATION_KIND_LABELS,
+    STATION_TIER_LABELS,
+    STATUS_LABELS,
+    ZONE_KIND_LABELS,
+)
 
 LANGS: tuple[str, ...] = ("zh", "en")
 LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}  # each in its own language, on purpose
@@ -38,6 +46,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "banner_sample_tag": ("示例数据", "Sample data"),
     "banner_schematic_tag": ("示意边界", "Schematic boundaries"),
     "store_error": ("无法打开数据库", "Cannot open the data store"),
+    "data_as_of": ("数据截至 {time}", "Data as of {time}"),
+    "data_as_of_unknown": ("数据时间未知（构建报告缺失）", "Data time unknown (no build report)"),
     # metrics
     "m_projects": ("重大项目数", "Major projects"),
     "m_investment": ("总投资", "Total investment"),

@@ -24,8 +24,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import FastMarkerCluster
 from jinja2 import Template
 
-from dashboard.assets import (LEAFLET_CSS, LEAFLET_JS, MARKERCLUSTER_CSS, MARKERCLUSTER_DEFAULT_CSS,
-                              MARKERCLUSTER_JS)
+from dashboard.assets import LEAFLET_CSS, LEAFLET_JS, MARKERCLUSTER_CSS, MARKERCLUSTER_DEFAULT_CSS, MARKERCLUSTER_JS
 from geodata.crs import METRIC_CRS, STORAGE_CRS, from_wgs84
 
 SEQUENTIAL = ("#fff3e0", "#fdc98b", "#f9934e", "#dd5a2b", "#a3300f")  # light → dark orange

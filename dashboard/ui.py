@@ -31,6 +31,7 @@ h1 {font-size: 1.9rem !important;}
 .ft-banner.sample {background: #fff4e5; border: 1px solid #f5a623; color: #7a4b00;}
 .ft-banner.schematic {background: #eef4fb; border: 1px solid #7aa7d8; color: #1f4e7a;}
 .ft-banner.open {background: #fdecea; border: 1px solid #e57373; color: #8a1c1c;}
+.ft-asof {font-size: 0.9rem; color: #4a5563; margin: 2px 0 0 2px;}
 </style>"""
 
 
@@ -70,6 +71,16 @@ def honesty_banners() -> None:
         banner("sample", _with_zh_tag("banner_sample_tag", t("banner_sample")))
     if data.schematic_layers():
         banner("schematic", _with_zh_tag("banner_schematic_tag", t("banner_schematic")))
+    data_as_of()
+
+
+def data_as_of() -> None:
+    """"数据截至 <date time>": how fresh the figures are, from the build report's ``built_at``."""
+    stamp = data.built_at()
+    text = t("data_as_of", time=stamp.strftime("%Y-%m-%d %H:%M")) if stamp is not None else t("data_as_of_unknown")
+    when = html.escape(stamp.isoformat()) if stamp is not None else ""
+    st.markdown(f'<div class="ft-asof" data-testid="ft-built-at" data-built-at="{when}">{html.escape(text)}</div>',
+                unsafe_allow_html=True)
 
 
 def _with_zh_tag(tag_key: str, text: str) -> str:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from loaders.errors import BuildError
@@ -34,9 +36,34 @@ def main(argv: list[str] | None = None) -> int:
             write_sample(args.out, scale=args.scale)
             print(f"示例数据已写入 {args.out}")
     except BuildError as exc:
-        print(f"构建失败 (build failed): {exc}\n原有存储未改动 (the previous store is untouched).", file=sys.stderr)
+        if _debug():
+            traceback.print_exception(exc, file=sys.stderr)
+        print(f"构建失败 (build failed): {_one_line(exc)}\n原有存储未改动 (the previous store is untouched).",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("构建已中断，原有存储未改动 (build interrupted; the previous store is untouched).", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: no input may end in a traceback
+        if _debug():
+            raise  # LOADERS_DEBUG=1: the developer sees the real exception and its traceback
+        print(f"构建失败 (build failed): 程序遇到意外错误（{type(exc).__name__}: {_one_line(exc)[:300]}），"
+              "构建没有完成。原有存储未改动，仍可照常使用。请检查输入文件后重试；如果再次出现，请把这段信息连同"
+              "构建报告（--report 写出的 JSON）和输入文件一起报告给开发者；设置环境变量 LOADERS_DEBUG=1 可显示"
+              "详细错误 (the build failed with an unexpected error; the previous store is untouched; if it "
+              "recurs, report it with the build report; LOADERS_DEBUG=1 shows the details).", file=sys.stderr)
         return 2
     return 0
+
+
+def _debug() -> bool:
+    """``LOADERS_DEBUG=1``: show developers the real exception behind a failed build."""
+    return os.environ.get("LOADERS_DEBUG", "").strip().lower() in ("1", "true", "yes")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message as one paragraph: no blank lines, whatever a library put in it."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":

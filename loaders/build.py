@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from pandera.errors import SchemaErrors
 from tqdm import tqdm
 
@@ -55,7 +58,8 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
     for layer in POINT_LAYERS:
         if layer in files:
-            layers[layer] = _build_point_layer(layer, files[layer], bounds, report, default_coord_sys, progress)
+            layers[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer], bounds, report,
+                                             default_coord_sys, progress)
     report["provenance"] = _provenance(files)
     report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                     for name in ("streets", "zones")}
@@ -79,6 +83,22 @@ def ensure_sample_store(target: Path | None = None) -> str:
     if not path.exists():
         build(None, str(path), progress=False)
     return str(path)
+
+
+def _naming_the_file(path: Path, step, *args):  # noqa: ANN001, ANN202 - a build step and its result
+    """Run ``step``; an unexpected error in it becomes a :class:`BuildError` that names ``path``.
+
+    Input problems are rejects or BuildErrors already; what arrives here is a case the code did
+    not foresee, and the person running the build still needs to know which file caused it.
+    """
+    try:
+        return step(*args)
+    except BuildError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - re-raised as BuildError with the cause kept
+        raise BuildError(f"{path.name}: 处理该文件时程序遇到意外错误（{type(exc).__name__}: {str(exc)[:200]}）。"
+                         "请检查该文件的内容与格式，或连同构建报告报告开发者 "
+                         f"(unexpected error while processing {path.name}).") from exc
 
 
 def _bar(progress: bool, layer: str, stage: str, total: int) -> tqdm:
@@ -121,6 +141,9 @@ def _file_notes(table) -> list[dict]:  # noqa: ANN001 - read.LayerTable
     for column, unit in table.units.items():
         notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": column,
                       "value": unit, "kind": "unit", "message": f"列 {column} 的单位为{unit}，已换算"})
+    for note in getattr(table, "notes", ()):
+        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": None,
+                      "value": None, "kind": "file_repaired", "message": note})
     return notes
 
 
@@ -151,13 +174,109 @@ def _geometry_rejects(layer: str, path: Path, frame: pd.DataFrame, problems: Pro
                          "reason": problems.reason[bad]}, columns=REJECT_COLUMNS)
 
 
-def _check_polygons(frame: gpd.GeoDataFrame, problems: Problems) -> None:
+# An invalid polygon (a self-crossing ring, a hole touching its shell...) is repaired with
+# shapely.make_valid when the repair moves its area by at most this share; else rejected.
+REPAIR_MAX_AREA_CHANGE = 0.01
+
+
+@dataclass
+class PolygonCheck:
+    """What ``_check_polygons`` found: the geometry to store (repaired where that was safe),
+    the rows rejected for their geometry, and the areas (m², in ``METRIC_CRS``) of each
+    invalid polygon before and after ``make_valid``."""
+    geometry: gpd.GeoSeries
+    rejected: pd.Series          # bool: not a polygon, empty, or invalid and not safely repairable
+    repaired: pd.Series          # bool: was invalid, repaired, kept
+    area_before_m2: pd.Series    # NaN unless the geometry was invalid
+    area_after_m2: pd.Series
+
+
+def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    """Only the Polygon parts of each geometry, as a Polygon or MultiPolygon (None when none)."""
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    is_polygon = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    parts, index = parts[is_polygon], index[is_polygon]
+    out = np.full(len(geoms), None, dtype=object)   # rows with no polygon part stay None
+    if len(parts):
+        shapely.multipolygons(parts, indices=index, out=out)
+    return np.where(shapely.get_num_geometries(out) == 1, shapely.get_geometry(out, 0), out)
+
+
+def _make_valid_polygons(geoms: np.ndarray) -> np.ndarray:
+    try:   # GEOS >= 3.10: rings fixed one by one, shells unioned, holes subtracted; no collapsed lines
+        fixed = shapely.make_valid(geoms, method="structure", keep_collapsed=False)
+    except (TypeError, ValueError, shapely.errors.UnsupportedGEOSVersionError):
+        fixed = shapely.make_valid(geoms)
+    return _polygonal_parts(fixed)
+
+
+def _check_polygons(frame: gpd.GeoDataFrame, problems: Problems) -> PolygonCheck:
+    """Reject what is not a polygon; repair invalid polygons unless that changes their area.
+
+    An invalid polygon is replaced by ``shapely.make_valid`` (structure method, polygonal
+    parts only) when the repaired area is within ``REPAIR_MAX_AREA_CHANGE`` of the area
+    before, which is the area shapely gives the invalid geometry: per polygon, the
+    absolute shoelace area of its exterior ring minus those of its holes, with a
+    self-crossing ring's loops counted with their own orientation (so a twisted loop
+    subtracts). A big bow-tie thus measures the difference of its lobes before and their
+    sum after, and is rejected; a tiny crossing moves the area by a few m², and is
+    repaired. Areas are in ``METRIC_CRS``; the repair itself is done in the stored CRS.
+    """
     geom = frame.geometry
     kinds = geom.geom_type
-    problems.add(geom.isna() | ~kinds.isin(["Polygon", "MultiPolygon"]), "geometry",
-                 kinds.fillna("空"), "几何不是面（Polygon/MultiPolygon）或为空 (not a polygon)")
-    problems.add(geom.notna() & ~geom.is_valid, "geometry", kinds.fillna(""),
-                 "几何无效（自相交等），请在 GIS 软件中修复 (invalid geometry)")
+    not_polygon = geom.isna() | geom.is_empty | ~kinds.isin(["Polygon", "MultiPolygon"])
+    problems.add(not_polygon, "geometry", kinds.fillna("空"),
+                 "几何不是面（Polygon/MultiPolygon）或为空 (not a polygon)")
+    invalid = ~not_polygon & ~geom.is_valid
+    geometry = gpd.GeoSeries(geom.to_numpy(), index=frame.index, crs=frame.crs)
+    before = pd.Series(np.nan, index=frame.index)
+    after = pd.Series(np.nan, index=frame.index)
+    repaired = pd.Series(False, index=frame.index)
+    unrepairable = pd.Series(False, index=frame.index)
+    if invalid.any():
+        fixed = _make_valid_polygons(geom[invalid].to_numpy())
+        before[invalid] = gpd.GeoSeries(geom[invalid].to_numpy(), crs=frame.crs).to_crs(METRIC_CRS).area.to_numpy()
+        after[invalid] = gpd.GeoSeries(fixed, crs=frame.crs).to_crs(METRIC_CRS).area.fillna(0.0).to_numpy()
+        change = (after - before).abs() / before.where(before > 0)
+        safe = invalid & change.le(REPAIR_MAX_AREA_CHANGE) & (after > 0)
+        unrepairable = invalid & ~safe
+        repaired = safe
+        geometry[invalid] = fixed
+        geometry[unrepairable] = geom[unrepairable]   # left as read; the row is rejected
+        reasons = ("几何无效（自相交等），且无法安全修复，已拒绝：修复前面积（按原坐标环计算）" + before.map(_m2)
+                   + "，自动修复（make_valid，只保留面）后" + after.map(lambda a: "面积 " + _m2(a) if a > 0 else "没有剩下任何面")
+                   + "，面积变化 " + change.map(_pct) + f"，超过 {REPAIR_MAX_AREA_CHANGE:.0%}；请在 GIS 软件中修复 "
+                   "(invalid geometry that could not be repaired safely: area " + before.map(_m2)
+                   + " before, " + after.map(_m2) + " after repair)")
+        problems.add(unrepairable, "geometry", kinds, reasons)
+    return PolygonCheck(geometry, not_polygon | unrepairable, repaired, before, after)
+
+
+def _m2(area: float) -> str:
+    return f"{area:,.0f} m²" if pd.notna(area) else "?"
+
+
+def _pct(share: float) -> str:
+    """A relative change (0.01 = 1 %) for a message."""
+    if pd.isna(share) or np.isinf(share):
+        return "无法计算（修复前面积为 0）"
+    return "不足 0.0001%" if abs(share) < 5e-7 else f"{share * 100:.4f}%"
+
+
+def _repair_warnings(layer: str, path: Path, frame: pd.DataFrame, check: PolygonCheck, labels: pd.Series,
+                     keep: pd.Series) -> list[dict]:
+    """One ``geometry_repaired`` warning per kept row whose invalid polygon was repaired."""
+    out = []
+    for i in frame.index[check.repaired & keep]:
+        before, after = float(check.area_before_m2[i]), float(check.area_after_m2[i])
+        out.append({"layer": layer, "file": path.name, "row": int(frame.at[i, SOURCE_ROW]), "column": "geometry",
+                    "value": str(labels[i]), "kind": "geometry_repaired",
+                    "message": f"{labels[i]}的边界几何无效（自相交等），已自动修复（make_valid，只保留面）后使用："
+                               f"修复前面积（按原坐标环计算）{_m2(before)}，修复后 {_m2(after)}，"
+                               f"变化 {after - before:+,.0f} m²（{_pct(abs(after - before) / before)}）；"
+                               f"建议在 GIS 软件中核对 (invalid polygon repaired: area {_m2(before)} before "
+                               f"(shoelace area of the rings as given), {_m2(after)} after, in {METRIC_CRS})"})
+    return out
 
 
 def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
@@ -175,7 +294,7 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
     problems.add(names.isna(), "name", raw["name"], reasons.fillna("街镇名称无法识别"))
     problems.add(names.duplicated(keep="first") & names.notna(), "name", raw["name"],
                  "同一街镇出现多次，保留第一条 (duplicate street)")
-    _check_polygons(raw, problems)
+    check = _check_polygons(raw, problems)
     population = pd.to_numeric(raw.get("population", pd.Series(None, index=raw.index)), errors="coerce")
     keep = ~problems.rejected
     out = gpd.GeoDataFrame({
@@ -184,14 +303,24 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
         "kind": names.map(lambda n: UNITS[CODE_BY_NAME[n]][2] if n in CODE_BY_NAME else None),
         "aliases": names.map(lambda n: "|".join(aliases_of(n)) if isinstance(n, str) else None),
         "population": population,
-        "area_km2": raw.geometry.to_crs(METRIC_CRS).area / 1e6,
+        "area_km2": check.geometry.to_crs(METRIC_CRS).area / 1e6,
         "precision": "official", "source": path.name,
-    }, geometry=raw.geometry, crs=STORAGE_CRS).loc[keep]
+    }, geometry=check.geometry, crs=STORAGE_CRS).loc[keep]
     rejects = _geometry_rejects("streets", path, raw, problems)
-    add_layer(report, "streets", path.name, len(raw), len(out), rejects, _file_notes(table), 0.0)
+    warnings = [*_file_notes(table), *_repair_warnings("streets", path, raw, check, names.fillna(raw["name"]), keep)]
+    add_layer(report, "streets", path.name, len(raw), len(out), rejects, warnings, 0.0)
     if out.empty:
         raise BuildError(f"{path.name}: 没有一条可用的街镇边界（全部被拒绝），无法落点；原因见报告。")
-    missing = sorted(set(CODE_BY_NAME) - set(out["name"]))
+    # A street whose only row was rejected for its geometry is in the file: say so, not "missing".
+    bad_geometry = sorted(set(names[check.rejected & names.notna()]) - set(out["name"]))
+    if bad_geometry:
+        report["warnings"].append({
+            "layer": "streets", "file": path.name, "row": None, "column": "geometry",
+            "value": "、".join(bad_geometry), "kind": "streets_geometry_rejected",
+            "message": f"正式边界中有 {len(bad_geometry)} 个街镇的几何无效且无法安全修复（或不是面），已拒绝，"
+                       f"未使用：{'、'.join(bad_geometry)}；原因见拒绝清单，其范围内的坐标无法落入这些街镇 "
+                       "(streets present in the file but rejected for their geometry)"})
+    missing = sorted(set(CODE_BY_NAME) - set(out["name"]) - set(bad_geometry))
     if missing:
         report["warnings"].append({"layer": "streets", "file": path.name, "row": None, "column": "name",
                                    "value": "、".join(missing), "kind": "streets_missing",
@@ -207,9 +336,9 @@ def _official_zones(path: Path, streets: gpd.GeoDataFrame, report: dict) -> gpd.
     cleaned = clean_layer(table)
     frame = cleaned.frame
     problems = Problems(frame.index)
-    _check_polygons(gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), problems)
+    check = _check_polygons(gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), problems)
     keep = ~problems.rejected
-    geometry = gpd.GeoSeries(frame["geometry"], crs=STORAGE_CRS)
+    geometry = check.geometry
     out = gpd.GeoDataFrame({
         "zone_id": frame["zone_id"], "name": frame["name"],
         "name_en": frame.get("name_en"), "kind": frame.get("kind"),
@@ -218,7 +347,12 @@ def _official_zones(path: Path, streets: gpd.GeoDataFrame, report: dict) -> gpd.
         "source": path.name,
     }, geometry=geometry, crs=STORAGE_CRS).loc[keep]
     rejects = pd.concat([cleaned.rejects, _geometry_rejects("zones", path, frame, problems)], ignore_index=True)
-    add_layer(report, "zones", path.name, len(raw), len(out), rejects, cleaned.warnings, 0.0)
+    labels = frame["name"].fillna(frame["zone_id"]).astype(str) + "（" + frame["zone_id"].astype(str) + "）"
+    warnings = [*cleaned.warnings, *_repair_warnings("zones", path, frame, check, labels, keep)]
+    add_layer(report, "zones", path.name, len(raw), len(out), rejects, warnings, 0.0)
+    if out.empty:
+        raise BuildError(f"{path.name}: 没有一条可用的功能区边界（全部被拒绝），无法判断功能区归属；原因见报告。"
+                         "请修正该文件，或移除它以使用内置示意边界 (no usable zone polygon in the file).")
     return out.reset_index(drop=True)
 
 

@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 
 from geodata.crs import COORD_SYS_ALIASES, COORD_SYSTEMS
-from loaders.read import LayerTable, unit_factor
-from loaders.schema import (INPUT_COLUMNS, GEOMETRY_INPUT_COLUMNS, SOURCE_ROW,
-                            YES_NO, InputColumn)
+from loaders.read import FORMULA_REASON, LayerTable, formula_texts, unit_factor
+from loaders.schema import GEOMETRY_INPUT_COLUMNS, INPUT_COLUMNS, SOURCE_ROW, YES_NO, InputColumn
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
@@ -181,6 +180,9 @@ def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84") -> CleanRes
     out = pd.DataFrame(index=raw.index)
     problems = Problems(raw.index)
     warnings: list[dict] = []
+    for name in dict.fromkeys(name for _, name in table.formulas):  # XLSX formulas with no value
+        texts = formula_texts(table, name)  # (said once per row: the first such cell names it)
+        problems.add(texts.notna() & ~problems.rejected, name, texts, FORMULA_REASON)
     for col in columns:
         if col.name not in raw.columns:
             # An optional column the file does not have: present and empty, so every
@@ -212,8 +214,9 @@ def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84") -> CleanRes
 def _clean_column(table: LayerTable, col: InputColumn, series: pd.Series, out: pd.DataFrame,
                   problems: Problems, warnings: list[dict]) -> None:
     empty = normalise_text(series) == ""
-    if col.required:
-        problems.add(empty, col.name, series, f"必填项“{col.label or col.name}”为空 (required value missing)")
+    if col.required:  # (a formula with no computed value is not a blank: rejected above for it)
+        problems.add(empty & formula_texts(table, col.name).isna(), col.name, series,
+                     f"必填项“{col.label or col.name}”为空 (required value missing)")
     if col.kind == "text":
         out[col.name] = normalise_text(series).where(~empty, None)
     elif col.kind == "number":

@@ -15,8 +15,7 @@ import shapely
 from geodata.crs import METRIC_CRS, STORAGE_CRS, to_wgs84
 from geodata.names import resolve_street
 from loaders.clean import REJECT_COLUMNS, Problems
-from loaders.schema import (LAT, LON, PLACEMENT, SOURCE_ROW, STREET, ZONE_DECLARED, ZONE_IDS,
-                            ZONE_MISMATCH)
+from loaders.schema import LAT, LON, PLACEMENT, SOURCE_ROW, STREET, ZONE_DECLARED, ZONE_IDS, ZONE_MISMATCH
 
 SNAP_DISTANCE_M = 100.0
 WARNING_ROWS_CAP = 200  # per layer and kind; the count is always complete

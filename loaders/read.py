@@ -19,19 +19,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
 from openpyxl import load_workbook
+from openpyxl.utils.cell import get_column_letter
 
 from geodata.crs import STORAGE_CRS, check_crs
 from loaders.errors import BuildError
-from loaders.schema import (ALL_LAYERS, GEOMETRY_INPUT_COLUMNS, INPUT_COLUMNS, SOURCE_ROW,
-                            UNIT_FACTORS, InputColumn)
+from loaders.schema import ALL_LAYERS, GEOMETRY_INPUT_COLUMNS, INPUT_COLUMNS, SOURCE_ROW, UNIT_FACTORS, InputColumn
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 ACCEPTED_SUFFIXES = TABLE_SUFFIXES + GEO_SUFFIXES
 HEADER_SCAN_ROWS = 15
 _UNITS = ("亿元", "万元", "元")
+FORMULA_REASON = ("单元格是公式但没有计算结果（文件可能由程序生成）：请在 Excel/WPS 中打开并保存后再导入 "
+                  "(a formula with no computed value: open and save the file in Excel/WPS)")
+RESAVE_HINT = ("请在 Excel/WPS 或 GIS 软件（如 QGIS）中打开并重新保存后再导入 "
+               "(please open it in Excel/WPS or GIS software and save it again)")
 
 
 @dataclass
@@ -40,7 +45,9 @@ class LayerTable:
 
     ``frame`` has canonical column names, text values, ``source_row``; and
     ``geometry`` when the file had one. ``units`` maps a column to the unit its header
-    declared. ``crs_declared`` says whether the geometry came with a CRS.
+    declared. ``formulas`` names the XLSX cells that hold a formula but no computed value
+    (a file written by a program, never opened in Excel/WPS); ``formula_texts`` gives
+    them per column, and ``clean`` rejects those rows with ``FORMULA_REASON``.
     """
     layer: str
     path: Path
@@ -48,6 +55,10 @@ class LayerTable:
     units: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
+    # XLSX cells holding a formula with no computed value: (source_row, column) -> "=..."
+    formulas: dict[tuple[int, str], str] = field(default_factory=dict)
+    # What was repaired while reading, one sentence each (e.g. NUL characters removed).
+    notes: list[str] = field(default_factory=list)
 
 
 def find_layer_files(source: Path) -> tuple[dict[str, Path], list[str]]:
@@ -104,10 +115,43 @@ def _columns_for(layer: str) -> tuple[InputColumn, ...]:
     return INPUT_COLUMNS.get(layer) or GEOMETRY_INPUT_COLUMNS[layer]
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes look like UTF-16 with no byte-order mark.
+
+    ASCII text in UTF-16 (digits, commas, line ends) has a zero byte in every other
+    position; in any 8-bit encoding zero bytes are rare and not so aligned.
+    """
+    sample = data[:20_000]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 8:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 9 * max(even, 1) or (even == 0 and odd > 0):
+        candidate = "utf-16-le"
+    elif even >= 9 * max(odd, 1) or (odd == 0 and even > 0):
+        candidate = "utf-16-be"
+    else:
+        return None
+    try:
+        data[: len(data) - len(data) % 2].decode(candidate)
+    except UnicodeDecodeError:
+        return None
+    return candidate
+
+
 def _decode_csv(path: Path) -> tuple[str, str]:
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode text" as Excel saves it: UTF-16
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise BuildError(f"{path.name}: 文件以 UTF-16 标记开头，但第 {exc.start} 字节处无法解码，文件可能已损坏。"
+                             "请在 Excel/WPS 中打开并另存为 “CSV UTF-8” 或 CSV 格式 "
+                             "(UTF-16 file that does not decode: save it again as CSV UTF-8).") from exc
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return data[: len(data) - len(data) % 2].decode(utf16), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -129,23 +173,71 @@ def _decode_csv(path: Path) -> tuple[str, str]:
                          "无法解码。请另存为 UTF-8 或 GBK 编码的 CSV。") from exc
 
 
-def _grid_from_csv(path: Path) -> tuple[pd.DataFrame, str]:
+def _grid_from_csv(path: Path, notes: list[str] | None = None) -> tuple[pd.DataFrame, str]:
     text, encoding = _decode_csv(path)
+    if "\x00" in text:
+        # A NUL character is never part of an agency's value (it is damage, or a
+        # fragment of another encoding); a store cannot hold it (PostgreSQL refuses it,
+        # a GeoPackage cuts the text there). Remove it and say so.
+        count = text.count("\x00")
+        text = text.replace("\x00", "")
+        if notes is not None:
+            notes.append(f"文件中有 {count} 个空字符（NUL，\\x00），已删除；文件可能已损坏，请核对 "
+                         f"({count} NUL characters removed)")
+    if not text.strip():
+        raise BuildError(f"{path.name}: 文件是空的（没有表头和数据行）。请放入有内容的文件，"
+                         "或者删除这个文件 (the file is empty).")
     try:
         grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
                            skip_blank_lines=False, sep=None if path.suffix == ".txt" else ",",
                            engine="c")
     except (pd.errors.ParserError, ValueError) as exc:
-        raise BuildError(f"{path.name}: CSV 格式错误，无法读取（{exc}）。请检查分隔符和引号。") from exc
+        if "Expected" not in str(exc):
+            raise BuildError(f"{path.name}: CSV 格式错误，无法读取（{' '.join(str(exc).split())}）。"
+                             "请检查分隔符和引号。") from exc
+        grid = _ragged_grid(path, text)  # rows of unequal length: a title line above the header...
     return grid, encoding
 
 
-def _grid_from_xlsx(path: Path) -> pd.DataFrame:
+def _ragged_grid(path: Path, text: str) -> pd.DataFrame:
+    """A CSV whose rows have different numbers of fields, when only short rows differ.
+
+    A title line (``2024年重大项目表``) or Excel's ``sep=,`` line above the header has
+    fewer fields than the table: those rows are padded. A row with *more* fields than
+    the table is refused with its row number: its values would land in the wrong
+    columns (usually a comma inside a value that is not in quotes).
+    """
+    import csv
+
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise BuildError(f"{path.name}: CSV 格式错误，无法读取（{exc}）。请检查分隔符和引号。") from exc
+    widths = pd.Series([len(r) for r in rows if r])
+    width = int(widths.mode().min()) if len(widths) else 0  # the most common row length
+    for number, row in enumerate(rows, start=1):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            raise BuildError(f"{path.name}: 第 {number} 行有 {len(row)} 个值，多于表格的 {width} 列，"
+                             "多半是某个值里含有逗号却没有加引号。请在 Excel/WPS 中打开核对这一行后另存为 CSV "
+                             f"(row {number} has more fields than the table).")
+    return pd.DataFrame([row[:width] + [""] * (width - len(row)) for row in rows], dtype=object)
+
+
+def _grid_from_xlsx(path: Path) -> tuple[pd.DataFrame, dict[tuple[int, int], str]]:
+    """The first sheet's cells as text, and its formulas that have no computed value.
+
+    Cells are read with ``data_only=True``: a formula cell gives the value Excel/WPS
+    computed and saved with it. A file written by a program (openpyxl, a script) holds
+    the formula only, which reads as empty; those cells are returned separately,
+    ``(grid row, grid column) -> "=formula"``, so that they are not taken for blanks.
+    """
     try:
         book = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise BuildError(f"{path.name}: 无法打开 Excel 文件（{type(exc).__name__}: {exc}）。"
-                         "请确认是 .xlsx 格式且未损坏、未加密。") from exc
+                         "请确认是 .xlsx 格式且未损坏、未加密；" + RESAVE_HINT + "。") from exc
+    if not book.worksheets:
+        raise BuildError(f"{path.name}: Excel 文件中没有工作表 (no worksheet)。" + RESAVE_HINT + "。")
     sheet = book.worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     # A merged cell holds its value in the top-left cell only: spread it over the range,
@@ -156,7 +248,115 @@ def _grid_from_xlsx(path: Path) -> pd.DataFrame:
             for c in range(merged.min_col - 1, merged.max_col):
                 rows[r][c] = value
     grid = pd.DataFrame(rows, dtype=object)
-    return grid.map(_cell_text)
+    try:
+        formulas = _uncomputed_formulas(path)
+    except Exception:  # noqa: BLE001 - an extra check: a file openpyxl read stays readable
+        formulas = {}
+    formulas = {(r, c): text for (r, c), text in formulas.items()
+                if r < len(rows) and c < len(rows[r]) and rows[r][c] is None}
+    return grid.map(_cell_text), formulas
+
+
+_XLSX_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The archive member of the workbook's first worksheet (the one openpyxl reads first)."""
+    import posixpath
+    from xml.etree import ElementTree
+
+    def rels_of(part: str) -> dict[str, tuple[str, str]]:
+        folder, name = posixpath.split(part)
+        rels_name = posixpath.join(folder, "_rels", name + ".rels")
+        if rels_name not in archive.namelist():
+            return {}
+        out = {}
+        for rel in ElementTree.fromstring(archive.read(rels_name)):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join(folder, target))
+            out[rel.get("Id")] = (rel.get("Type", ""), target)
+        return out
+
+    root_rels = rels_of("")
+    book_part = next((t for kind, t in root_rels.values() if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    if book_part not in archive.namelist():
+        return None
+    rels = rels_of(book_part)
+    for element in ElementTree.fromstring(archive.read(book_part)).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+        kind, target = rels.get(rid, ("", ""))
+        if kind.endswith("/worksheet") and target in archive.namelist():
+            return target
+    return None
+
+
+def _uncomputed_formulas(path: Path) -> dict[tuple[int, int], str]:
+    """``(grid row, grid column) -> "=formula"`` for the first sheet's formula cells with no value.
+
+    A cell is ``<c><f>formula</f><v>cached value</v></c>``; Excel and WPS always save the
+    value; a program may not (openpyxl writes ``<v/>``). An empty value with ``t="str"``
+    is a formula that computed an empty text (``=IF(A2="","",A2)``), not a missing value.
+    """
+    from xml.etree import ElementTree
+
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    with zipfile.ZipFile(path) as archive:
+        part = _first_sheet_part(archive)
+        if part is None:
+            return {}
+        data = archive.read(part)
+    if not _XLSX_FORMULA.search(data):
+        return {}  # the usual case: no formula at all, nothing more to read
+    found: dict[tuple[int, int], str] = {}
+    shared: dict[str, tuple[str, str]] = {}  # shared formula id -> (formula, its cell)
+    row = 0
+    col = 0
+    for _, element in ElementTree.iterparse(io.BytesIO(data)):
+        tag = _local(element.tag)
+        if tag == "row":
+            element.clear()
+            continue
+        if tag != "c":
+            continue
+        ref = element.get("r")
+        if ref:
+            letters, number = coordinate_from_string(ref)
+            row, col = number, column_index_from_string(letters)
+        else:  # cells may omit their reference: they follow one another
+            col += 1
+        children = {_local(child.tag): child for child in element}
+        formula, value = children.get("f"), children.get("v")
+        if formula is not None:
+            text = formula.text or ""
+            sid = formula.get("si")
+            cell = f"{get_column_letter(col)}{row}"
+            if text and sid is not None:
+                shared[sid] = (text, cell)
+            elif not text and sid in shared:
+                master, origin = shared[sid]
+                text = Translator("=" + master, origin=origin).translate_formula(cell)[1:]
+            computed = value is not None and (bool(value.text) or element.get("t") == "str")
+            if not computed:
+                found[(row - 1, col - 1)] = "=" + text
+        element.clear()
+    return found
+
+
+def formula_texts(table: LayerTable, column: str) -> pd.Series:
+    """Per row of ``table.frame``: the formula without a computed value in ``column``, else NaN."""
+    if not table.formulas:
+        return pd.Series(np.nan, index=table.frame.index, dtype=object)
+    cells = {row: text for (row, name), text in table.formulas.items() if name == column}
+    return table.frame[SOURCE_ROW].map(cells).astype(object)
 
 
 def _cell_text(value: object) -> str:
@@ -192,7 +392,9 @@ def _locate_header(grid: pd.DataFrame, aliases: dict[str, str]) -> tuple[int, li
     return best, names, units
 
 
-def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str | None) -> LayerTable:
+def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str | None,
+                     formula_cells: dict[tuple[int, int], str] | None = None,
+                     notes: list[str] | None = None) -> LayerTable:
     aliases = alias_table(_columns_for(layer))
     try:
         header_row, names, units = _locate_header(grid, aliases)
@@ -214,11 +416,16 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
     frame = pd.DataFrame({name: data.iloc[:, col].astype(str).str.strip().to_numpy()
                           for name, col in keep.items()})
     frame[SOURCE_ROW] = np.arange(header_row + 2, header_row + 2 + len(data))
+    # (spreadsheet row, column) of the kept columns' formulas that have no value
+    name_of = {col: name for name, col in keep.items()}
+    formulas = {(r + 1, name_of[c]): text for (r, c), text in (formula_cells or {}).items()
+                if r > header_row and c in name_of}
     blank = frame.drop(columns=SOURCE_ROW).eq("").all(axis=1) if keep else pd.Series(True, index=frame.index)
+    blank &= ~frame[SOURCE_ROW].isin([row for row, _ in formulas])  # a formula is not a blank
     frame = frame.loc[~blank.to_numpy()].reset_index(drop=True)
     unit_map = {name: units[col] for name, col in keep.items() if units[col]}
     _require_columns(layer, path, frame)
-    return LayerTable(layer, path, frame, unit_map, ignored, encoding)
+    return LayerTable(layer, path, frame, unit_map, ignored, encoding, formulas, list(notes or []))
 
 
 def _require_columns(layer: str, path: Path, frame: pd.DataFrame) -> None:
@@ -233,11 +440,20 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
     target = path
     encoding = None
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            raise BuildError(f"{path.name}: 不是有效的 zip 压缩包（文件为空、未下载完整或已损坏）。"
+                             "请重新打包 Shapefile 的 .shp、.shx、.dbf、.prj（及 .cpg）文件为 zip "
+                             "(not a valid zip archive: zip the Shapefile's files again).") from exc
+        with archive:
             names = archive.namelist()
             shp = [n for n in names if n.lower().endswith(".shp")]
             if not shp:
-                raise BuildError(f"{path.name}: 压缩包中没有 .shp 文件。")
+                inside = "、".join(names[:5]) + ("等" if len(names) > 5 else "") if names else "空"
+                raise BuildError(f"{path.name}: 压缩包中没有 .shp 文件（内容：{inside}）。请把 Shapefile 的 .shp、.shx、"
+                                 ".dbf、.prj（及 .cpg）一起打包为 zip，或改用 GeoJSON、GeoPackage "
+                                 "(no .shp file in the zip).")
             has_cpg = any(n.lower().endswith(".cpg") for n in names)
         target = f"/vsizip/{path}/{shp[0]}"
         encoding = None if has_cpg else "latin1"
@@ -246,7 +462,7 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
     try:
         gdf = pyogrio.read_dataframe(target, encoding=encoding)
     except Exception as exc:  # pyogrio/GDAL errors have several types
-        raise BuildError(f"{path.name}: 无法读取地理数据文件（{exc}）。") from exc
+        raise BuildError(_geo_error(path, exc)) from exc
     if encoding == "latin1":
         # No .cpg: GDAL read the bytes as Latin-1; recover the real text (GBK is the
         # usual encoding of Chinese government Shapefiles, UTF-8 the other one).
@@ -257,6 +473,22 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
         # Field names are bytes in the .dbf too (e.g. 功能区编号 in GBK).
         gdf = gdf.rename(columns={c: _recode_latin1(c) for c in gdf.columns if c != "geometry"})
     return gdf
+
+
+def _geo_error(path: Path, exc: Exception) -> str:
+    """One paragraph for a geometry file GDAL cannot read: what it is, what to do."""
+    detail = " ".join(str(exc).split()).replace(str(path.parent) + "/", "")
+    kind = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".zip": "Shapefile",
+            ".shp": "Shapefile"}.get(path.suffix.lower(), "地理数据")
+    if "not recognized as being in a supported file format" in detail or "not recognized as a supported" in detail:
+        what = f"文件不是可读的 {kind} 格式（可能为空、已损坏或其实是别的格式）"
+        if path.suffix.lower() == ".shp":
+            what += "；单独的 .shp 文件需要同名的 .shx、.dbf、.prj 放在一起，最好打包为 .zip"
+    else:
+        what = f"{kind} 文件无法读取（{detail[:300]}）"
+    return (f"{path.name}: {what}。请在 GIS 软件（如 QGIS、ArcGIS）中打开并重新导出为 GeoJSON、GeoPackage "
+            f"或 Shapefile（.zip）后再导入 (cannot read this {kind} file: "
+            "open it in GIS software and export it again).")
 
 
 def _recode_latin1(value: object) -> object:
@@ -273,6 +505,10 @@ def _recode_latin1(value: object) -> object:
 
 def _table_from_geo(layer: str, path: Path) -> LayerTable:
     gdf = _read_geo(path)
+    if gdf.empty and not [c for c in gdf.columns if c != "geometry"]:
+        raise BuildError(f"{path.name}: 文件中没有任何要素，也没有属性列，无法作为 {layer} 图层读取。"
+                         "如果这个图层确实没有数据，请删除这个文件；否则请在 GIS 软件中重新导出 "
+                         "(the file holds no features).")
     if "geometry" in gdf.columns and gdf.geometry.notna().any():
         try:
             check_crs(gdf.crs, path.name)
@@ -330,13 +566,43 @@ def _coords_from_geometry(frame: pd.DataFrame, geometry: gpd.GeoSeries) -> pd.Da
 
 
 def read_layer_file(layer: str, path: Path) -> LayerTable:
-    """Read one input file of ``layer``; raise :class:`BuildError` when it cannot be read."""
+    """Read one input file of ``layer``; raise :class:`BuildError` when it cannot be read.
+
+    Whatever goes wrong while reading, the error names the file and says what to do:
+    a damaged or unexpected file must not end the build in a traceback.
+    """
+    try:
+        return _read_layer_file(layer, path)
+    except BuildError:
+        raise
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise BuildError(_geo_error(path, exc)) from exc
+    except zipfile.BadZipFile as exc:
+        raise BuildError(f"{path.name}: 文件已损坏或不是它的扩展名所说的格式（{exc}）。{RESAVE_HINT}。") from exc
+    except UnicodeError as exc:
+        raise BuildError(f"{path.name}: 文件中有无法解码的文字（{exc}）。请另存为 UTF-8 或 GBK 编码；"
+                         f"{RESAVE_HINT}。") from exc
+    except OSError as exc:
+        raise BuildError(f"{path.name}: 无法打开文件（{exc.strerror or exc}）：文件可能正被其他程序（如 Excel）"
+                         "占用或没有读取权限。请关闭该程序或检查权限后重试 (cannot open the file).") from exc
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise BuildError(f"{path.name}: 文件内容的结构无法识别（{type(exc).__name__}: {detail}）。"
+                         f"{RESAVE_HINT}。") from exc
+    except Exception as exc:  # noqa: BLE001 - the last resort: still name the file
+        detail = " ".join(str(exc).split())[:200]
+        raise BuildError(f"{path.name}: 读取文件时出错（{type(exc).__name__}: {detail}）。{RESAVE_HINT}。") from exc
+
+
+def _read_layer_file(layer: str, path: Path) -> LayerTable:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        grid, encoding = _grid_from_csv(path)
-        return _table_from_grid(layer, path, grid, encoding)
+        notes: list[str] = []
+        grid, encoding = _grid_from_csv(path, notes)
+        return _table_from_grid(layer, path, grid, encoding, notes=notes)
     if suffix == ".xlsx":
-        return _table_from_grid(layer, path, _grid_from_xlsx(path), None)
+        grid, formulas = _grid_from_xlsx(path)
+        return _table_from_grid(layer, path, grid, None, formulas)
     if suffix in GEO_SUFFIXES:
         return _table_from_geo(layer, path)
     raise BuildError(f"{path.name}: 不支持的文件格式 {suffix}；可用 .csv .xlsx .geojson .gpkg .zip(Shapefile)。")

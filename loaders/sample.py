@@ -24,7 +24,8 @@ from loaders.clean import USCC_CHARSET, USCC_WEIGHTS
 
 GENERATOR_VERSION = 3
 SEED = 20251106
-SCALES = {"default": {"projects": 300, "enterprises": 20_000, "hotline": 200_000},
+SCALES = {"tiny": {"projects": 300, "enterprises": 500, "hotline": 2_000},  # smoke tests of the benchmark
+          "default": {"projects": 300, "enterprises": 20_000, "hotline": 200_000},
           "full": {"projects": 300, "enterprises": 100_000, "hotline": 1_000_000}}
 
 # Industries that fit each zone (domain.md), most typical first.

@@ -8,12 +8,14 @@ GeoPackage by writing a temporary file and ``os.replace``; PostGIS by writing
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
 from typing import Protocol
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -87,6 +89,73 @@ def _prepare(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _has_geometries(frame: gpd.GeoDataFrame) -> bool:
+    return bool(frame.geometry.notna().any())
+
+
+def _geometry_type(layer: str, frame: gpd.GeoDataFrame) -> str:
+    """The geometry type a layer's table declares (PostGIS spelling).
+
+    Declared from the layer, not guessed from the rows alone, so that a layer whose
+    rows are all placed by street (every geometry null) or that has no rows at all
+    (every row rejected) is written like any other: ``POINT`` for point layers,
+    ``MULTIPOLYGON`` for boundaries. Rows of another type make it ``GEOMETRY``.
+    """
+    default = "MULTIPOLYGON" if layer in _MULTI_POLYGON_LAYERS else "POINT"
+    geoms = frame.geometry[frame.geometry.notna()]
+    kinds = {str(k).upper() for k in geoms.geom_type.unique()}
+    if layer in _MULTI_POLYGON_LAYERS:
+        kinds = {"MULTIPOLYGON" if k == "POLYGON" else k for k in kinds}  # _prepare makes them multi
+    kind = default if not kinds else kinds.pop() if len(kinds) == 1 else "GEOMETRY"
+    if kind not in _GPKG_TYPES:
+        kind = "GEOMETRY"
+    if len(geoms) and bool(geoms.has_z.any()):
+        kind += "Z"
+    return kind
+
+
+_GPKG_TYPES = {"POINT": "Point", "MULTIPOINT": "MultiPoint", "LINESTRING": "LineString",
+               "MULTILINESTRING": "MultiLineString", "POLYGON": "Polygon", "MULTIPOLYGON": "MultiPolygon",
+               "GEOMETRY": "Unknown"}
+
+
+def _copy_rows(table, conn, keys, data_iter) -> None:  # noqa: ANN001 - pandas ``to_sql`` method hook
+    """Insert rows with PostgreSQL ``COPY`` (fast for a million hotline cases)."""
+    import csv
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(data_iter)
+    buffer.seek(0)
+    preparer = conn.dialect.identifier_preparer
+    name = preparer.quote(table.table.name)
+    if table.table.schema:
+        name = f"{preparer.quote_schema(table.table.schema)}.{name}"
+    columns = ", ".join(preparer.quote(k) for k in keys)
+    with conn.connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {name} ({columns}) FROM STDIN WITH CSV", buffer)
+
+
+def _write_postgis_table(frame: gpd.GeoDataFrame, table: str, engine, geometry_type: str) -> None:  # noqa: ANN001
+    """Write one layer as a new table whose geometry column is declared (type, SRID 4326).
+
+    geopandas' ``to_postgis`` infers the column type from the rows and refuses a frame
+    with no geometry at all ("No valid geometries in the data"); a hotline export placed
+    only by street is such a frame. So the column is declared here, and null geometries
+    are written as NULL.
+    """
+    from geoalchemy2 import Geometry
+
+    srid = int(STORAGE_CRS.split(":")[1])
+    geom_name = frame.geometry.name
+    geoms = frame.geometry.to_numpy()
+    ewkb = shapely.to_wkb(shapely.set_srid(np.asarray(geoms, dtype=object), srid), hex=True,
+                          include_srid=True)
+    plain = pd.DataFrame(frame, copy=False).copy()
+    plain[geom_name] = pd.Series(ewkb, index=plain.index, dtype=object)
+    plain.to_sql(table, engine, if_exists="replace", index=False, chunksize=50_000, method=_copy_rows,
+                 dtype={geom_name: Geometry(geometry_type=geometry_type, srid=srid)})
+
+
 def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
     for col in BOOL_COLUMNS:
         if col in frame.columns:
@@ -124,6 +193,15 @@ class GeoPackageStore:
         frame = self.read(REPORT_LAYER)
         return json.loads(frame["report_json"].iloc[0])
 
+    def build_token(self) -> str:
+        """Which build the file holds now, in one ``stat``: a build swaps in a new file
+        (``os.replace``), so its inode and times change; "missing" when there is none yet."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return "missing"
+        return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
     def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.stem}.building-{os.getpid()}.gpkg")
@@ -131,8 +209,13 @@ class GeoPackageStore:
         try:
             for name in ALL_LAYERS:
                 if name in layers:
-                    pyogrio.write_dataframe(_prepare(name, layers[name]), tmp, layer=name,
-                                            driver="GPKG", use_arrow=True)
+                    frame = _prepare(name, layers[name])
+                    # A layer with no geometry at all (every row placed by street, or no
+                    # rows) still declares its geometry type rather than "Unknown".
+                    declared = {} if _has_geometries(frame) else \
+                        {"geometry_type": _GPKG_TYPES.get(_geometry_type(name, frame), "Unknown")}
+                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True,
+                                            **declared)
             pyogrio.write_dataframe(_report_frame(report), tmp, layer=REPORT_LAYER, driver="GPKG")
             os.replace(tmp, self.path)
         except BaseException:
@@ -152,6 +235,32 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix):]
     return url
+
+
+def _typed_null_columns(conn, layer: str, frame: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
+    """Columns with no value at all read as ``object``: give them their table's type.
+
+    (A layer with no coordinates has null ``lon``/``lat``; the GeoPackage store reads
+    them as floats, and so should PostGIS.)
+    """
+    empty = [c for c in frame.columns if c != "geometry" and frame[c].dtype == object and frame[c].isna().all()]
+    if not empty:
+        return frame
+    import geoalchemy2  # noqa: F401 - registers the geometry type for reflection
+    from sqlalchemy import inspect
+    from sqlalchemy.types import Date, DateTime, Float, Integer, Numeric, String
+    types = {c["name"]: c["type"] for c in inspect(conn).get_columns(layer)}
+    for col in empty:
+        kind = types.get(col)
+        if isinstance(kind, Integer) and frame.empty:
+            frame[col] = pd.Series(index=frame.index, dtype="int64")
+        elif isinstance(kind, (Float, Numeric, Integer)):
+            frame[col] = pd.Series(np.nan, index=frame.index, dtype=float)
+        elif isinstance(kind, String):
+            frame[col] = pd.Series(None, index=frame.index, dtype="str")
+        elif isinstance(kind, (DateTime, Date)):
+            frame[col] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
+    return frame
 
 
 class PostGISStore:
@@ -195,11 +304,20 @@ class PostGISStore:
             if layer == REPORT_LAYER:
                 return pd.read_sql(text(sql.replace(', "geometry"', "")), conn)
             frame = gpd.read_postgis(text(sql), conn, geom_col="geometry", crs=STORAGE_CRS)
+            frame = _typed_null_columns(conn, layer, frame)
         return _restore_types(frame)
 
     def read_report(self) -> dict:
         frame = self.read(REPORT_LAYER)
         return json.loads(frame["report_json"].iloc[0])
+
+    def build_token(self) -> str:
+        """Which build the database holds now, in one cheap query: every build swaps in a new
+        ``build_report`` table, whose identity (oid) changes with it; "missing" when none."""
+        from sqlalchemy import text
+        with self._connect() as conn:
+            oid = conn.execute(text("SELECT to_regclass(:name)::oid"), {"name": REPORT_LAYER}).scalar()
+        return "missing" if oid is None else f"oid:{oid}"
 
     def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None:
         from sqlalchemy import text
@@ -209,8 +327,8 @@ class PostGISStore:
             conn.commit()
         try:
             for name in names:
-                _prepare(name, layers[name]).to_postgis(f"{name}__new", self.engine, if_exists="replace",
-                                                        index=False, chunksize=50_000)
+                frame = _prepare(name, layers[name])
+                _write_postgis_table(frame, f"{name}__new", self.engine, _geometry_type(name, frame))
             _report_frame(report).to_sql(f"{REPORT_LAYER}__new", self.engine, if_exists="replace",
                                          index=False)
             with self.engine.begin() as conn:  # one transaction: readers see old or new, never half

@@ -9,8 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from loaders.schema import (HOTLINE_CATEGORY, INDUSTRY, LEVEL, PLACEMENTS, STATION_KIND, STATION_TIER,
-                            STATUS, ZONE_KIND)
+from loaders.schema import HOTLINE_CATEGORY, INDUSTRY, LEVEL, PLACEMENTS, STATION_KIND, STATION_TIER, STATUS, ZONE_KIND
 
 _ZONE_IDS = pa.Check.str_matches(r"^(|,([a-z0-9_]+,)+)$", error="zone_ids looks like ',lize,hexi,'")
 

@@ -15,7 +15,7 @@ setup_python() {
   fi
   local stamp="$VENV/.requirements.sha"
   local want
-  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  want=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q --upgrade pip
     # XStatic-Bootstrap's sdist still imports pkg_resources, which setuptools>=81 dropped:
@@ -24,6 +24,11 @@ setup_python() {
     "$VENV/bin/python" -m pip install -q --no-build-isolation "$(grep -i '^xstatic-bootstrap' requirements.txt)"
     "$VENV/bin/python" -m pip install -q -r requirements-dev.txt
     echo "$want" > "$stamp"
+  fi
+  # The project itself, editable: dashboard/, loaders/ and geodata/ import from any folder.
+  if ! (cd / && "$VENV/bin/python" -c \
+      "import loaders, sys; sys.exit(0 if loaders.__file__.startswith('$ROOT/') else 1)") 2>/dev/null; then
+    (cd /tmp && "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT")
   fi
 }
 

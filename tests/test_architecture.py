@@ -45,3 +45,22 @@ def test_no_cdn_hosts_in_shipped_code() -> None:
 def test_streamlit_usage_statistics_are_off() -> None:
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert re.search(r"gatherUsageStats\s*=\s*false", config)
+
+
+def test_ruff_finds_nothing() -> None:
+    """The lint rules in pyproject.toml (pyflakes, pycodestyle, import order) hold everywhere."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_no_module_patches_sys_path() -> None:
+    """The project is installed (editable) by scripts/dev.sh; no module reaches for sys.path."""
+    hits = [f"{p.relative_to(ROOT)}:{i}" for folder in ("dashboard", "loaders", "geodata", "scripts", "tests")
+            for p in (ROOT / folder).rglob("*.py") if "static" not in p.parts
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if "sys.path.insert" in line or "sys.path.append" in line]
+    assert hits == [], hits

@@ -5,8 +5,15 @@ import streamlit as st
 
 from dashboard import data, export, i18n, ui
 from dashboard.access import current_viewer, hidden_columns
-from dashboard.queries import (INDUSTRY_LABELS, LEVEL_LABELS, STATUS_LABELS, ProjectFilter, filter_points,
-                               filter_projects, zone_names)
+from dashboard.queries import (
+    INDUSTRY_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    ProjectFilter,
+    filter_points,
+    filter_projects,
+    zone_names,
+)
 from loaders.schema import ALL_LAYERS, POINT_LAYERS
 
 PREVIEW_ROWS = 200

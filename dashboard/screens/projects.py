@@ -7,8 +7,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import data, i18n, maps, ui, views
-from dashboard.queries import (INDUSTRY_LABELS, LEVEL_LABELS, STATUS_LABELS, ProjectFilter, filter_projects,
-                               start_year, zone_names)
+from dashboard.queries import (
+    INDUSTRY_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    ProjectFilter,
+    filter_projects,
+    start_year,
+    zone_names,
+)
 
 lang = ui.lang()
 ui.page_title("page_projects")

@@ -1,7 +1,6 @@
 """Fixtures for the dashboard tests: tiny frames built in code, and a capture of page maps."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,8 +9,6 @@ import pytest
 from shapely.geometry import Point, box
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
 
 XSS = '<img src=x onerror="window.__xss=1">'
 

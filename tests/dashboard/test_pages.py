@@ -5,7 +5,6 @@ exactly what each page builds on the sample store.
 """
 from __future__ import annotations
 
-
 import pytest
 import streamlit_folium
 from streamlit.testing.v1 import AppTest

@@ -21,7 +21,6 @@ import csv
 import io
 import json
 import math
-import sys
 import zipfile
 from pathlib import Path
 
@@ -344,7 +343,6 @@ def write_zones_4527(zip_path: Path) -> None:
 
 def main(out: Path = HERE) -> None:
     """Write every fixture into ``out`` (``tests/data/`` by default)."""
-    sys.path.insert(0, str(REPO_ROOT))
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "projects_gbk.csv", PROJECTS_GBK, "gbk")
     write_csv(out / "projects_places.csv", projects_places(), "utf-8")

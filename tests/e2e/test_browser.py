@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Frame, Page
 
-from conftest import SCREENSHOTS, VIEWPORTS, XSS_NAME, RecordedPage  # type: ignore[import-not-found]
+from tests.e2e.harness import SCREENSHOTS, VIEWPORTS, XSS_NAME, RecordedPage
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,15 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from geodata import boundaries
-from geodata.boundaries import (ZONES, load_district, load_provenance, load_streets, load_zones,
-                                resolve_zone, zone_alias_table)
+from geodata.boundaries import (
+    ZONES,
+    load_district,
+    load_provenance,
+    load_streets,
+    load_zones,
+    resolve_zone,
+    zone_alias_table,
+)
 from geodata.crs import METRIC_CRS
 from geodata.make_schematic import HEXI_CODES, RIVER, SEATS
 from geodata.names import UNITS

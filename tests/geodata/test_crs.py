@@ -13,9 +13,21 @@ import numpy as np
 import pytest
 from pyproj import CRS, Geod, Transformer
 
-from geodata.crs import (COORD_SYS_ALIASES, COORD_SYSTEMS, STORAGE_CRS, bd09_to_gcj02, bd09_to_wgs84,
-                         check_crs, from_wgs84, gcj02_to_bd09, gcj02_to_wgs84, normalise_coord_sys,
-                         to_wgs84, wgs84_to_bd09, wgs84_to_gcj02)
+from geodata.crs import (
+    COORD_SYS_ALIASES,
+    COORD_SYSTEMS,
+    STORAGE_CRS,
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    check_crs,
+    from_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    normalise_coord_sys,
+    to_wgs84,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 
 GEOD = Geod(ellps="WGS84")
 TIANANMEN_WGS84 = (116.391083, 39.907333)

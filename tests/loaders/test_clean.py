@@ -9,10 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loaders.clean import (clean_layer, normalise_text, parse_dates, parse_enum, parse_number,
-                           uscc_check_character)
+from loaders.clean import clean_layer, normalise_text, parse_dates, parse_enum, parse_number, uscc_check_character
 from loaders.read import LayerTable, read_layer_file
-from loaders.schema import STATUS, SOURCE_ROW, YES_NO
+from loaders.schema import SOURCE_ROW, STATUS, YES_NO
 from tests.conftest import DATA
 from tests.loaders.conftest import FIXTURES
 

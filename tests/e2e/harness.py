@@ -1,0 +1,144 @@
+"""Browser-test harness: one app server per store for the session, Debian's Chromium, no internet.
+
+Imported by name (``tests.e2e.harness``), never as ``conftest``, so that ``pytest tests/e2e
+tests/dashboard`` collects in either order; ``tests/e2e/conftest.py`` re-exports the fixtures.
+
+Servers: the bundled sample store (no env: the default configuration), and a tiny store
+built from a source folder holding an XSS-named project (served with DASHBOARD_AUTH=none).
+Every request the browser makes is recorded; anything not to the app's own host fails.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORTS = [(1366, 768), (1920, 1080)]
+XSS_NAME = '<img src=x onerror="window.__xss=1">'
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """``python -m streamlit run dashboard/app.py`` on a free port, stopped on exit."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.log = log
+        full_env = {k: v for k, v in os.environ.items()
+                    if k not in ("DASHBOARD_STORE", "DASHBOARD_USERS", "DASHBOARD_AUTH", "DASHBOARD_BASEMAP")}
+        full_env.update(env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
+            cwd=REPO_ROOT, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def wait(self, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app server exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"app server not healthy after {timeout}s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def sample_server(tmp_path_factory) -> Iterator[str]:
+    """The app on the bundled sample store, default configuration."""
+    from loaders.build import ensure_sample_store
+    ensure_sample_store()
+    server = AppServer({}, tmp_path_factory.mktemp("logs") / "sample.log")
+    server.wait()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def xss_store(tmp_path_factory) -> Path:
+    """A store built by the loaders from a project whose name is an XSS probe."""
+    source = tmp_path_factory.mktemp("xss_source")
+    (source / "projects.csv").write_text(
+        "project_id,name,status,level,industry,investment_total,lon,lat,street\n"
+        f'X1,"{XSS_NAME.replace(chr(34), chr(34) * 2)}",在建,区级,金融,12.5,116.30,39.85,\n'
+        "X2,正常项目,储备,市级,数字经济,3,116.32,39.86,\n", encoding="utf-8")
+    store = tmp_path_factory.mktemp("xss_store") / "xss.gpkg"
+    result = subprocess.run([sys.executable, "-m", "loaders", "build", "--source", str(source), "--store",
+                             str(store)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return store
+
+
+@pytest.fixture(scope="session")
+def xss_server(xss_store, tmp_path_factory) -> Iterator[str]:
+    """The app on the XSS store, opened on purpose with DASHBOARD_AUTH=none."""
+    server = AppServer({"DASHBOARD_STORE": str(xss_store), "DASHBOARD_AUTH": "none"},
+                       tmp_path_factory.mktemp("logs") / "xss.log")
+    server.wait()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class RecordedPage:
+    """A page plus every URL it requested."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(LOCAL_PREFIXES)]
+
+
+@pytest.fixture()
+def new_page(browser) -> Iterator:
+    contexts = []
+
+    def make(width: int = 1366, height: int = 768) -> RecordedPage:
+        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                      locale="zh-CN")
+        contexts.append(context)
+        return RecordedPage(context.new_page())
+    yield make
+    for context in contexts:
+        context.close()
