@@ -1,31 +1,20 @@
 """The dashboard app: ``python -m streamlit run dashboard/app.py``.
 
-Builds the navigation (overview ``/``, zone ``/zone``, projects ``/projects``, downloads
-``/downloads``, quality ``/quality``), checks access, shows the honesty banners on every
-page, then runs the chosen page.
+Every run, in this order: who is the viewer (:mod:`dashboard.auth`; before sign-in the form
+is all a page shows, and nothing of the store is read or sent); the navigation from the page
+registry (:mod:`dashboard.pages`), with only the pages this viewer's role may open; the role
+check of the page asked for (a page the role may not open says so, with no data); then the
+store, the honesty banners, the data time and the watermark, and the page. All inside the
+handler that turns the project's own errors into a message instead of a traceback.
 """
 from __future__ import annotations
-
-from pathlib import Path
 
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from dashboard import data, i18n, ui
+from dashboard import access, audit, auth, data, i18n, pages, ui
 from dashboard.assets import install_vendor_assets
 from dashboard.config import DashboardError
-
-# Not "pages/": Streamlit would treat that folder as a legacy multipage app and run a page
-# without app.py (no banners, no access check) when a deep link like /zone is opened first.
-PAGES_DIR = Path(__file__).resolve().parent / "screens"
-# page file, url path, title key, icon
-PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("overview.py", "", "page_overview", ":material/map:"),
-    ("zone.py", "zone", "page_zone", ":material/location_city:"),
-    ("projects.py", "projects", "page_projects", ":material/construction:"),
-    ("downloads.py", "downloads", "page_downloads", ":material/download:"),
-    ("quality.py", "quality", "page_quality", ":material/fact_check:"),
-)
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,11 +32,19 @@ def _install_assets() -> str:
     return str(install_vendor_assets())
 
 
-def build_pages(lang: str) -> dict[str, st.Page]:
-    """The app's pages by url path ('' is the overview)."""
-    return {url: st.Page(PAGES_DIR / file, title=i18n.t(key, lang), icon=icon, url_path=url or "overview",
-                         default=not url)
-            for file, url, key, icon in PAGES}
+def navigation(lang: str, viewer: access.Viewer | None) -> tuple[st.Page, pages.PageSpec]:
+    """``st.navigation`` over :data:`dashboard.pages.PAGES`, titled in ``lang``: the page asked
+    for and its spec. Every page stays routable (so a deep link reaches its page, which then
+    says whether this viewer may open it), but only the pages ``viewer`` may open are listed;
+    before sign-in (``viewer`` None) the navigation is hidden altogether."""
+    specs = {}
+    for spec in pages.PAGES:
+        allowed = viewer is not None and access.may_open(viewer, spec.roles)
+        page = st.Page(spec.path, title=i18n.t(spec.title_key, lang), icon=spec.icon, url_path=spec.url_path or "overview",
+                       default=not spec.url_path, visibility="visible" if allowed else "hidden")
+        specs[page.url_path] = (page, spec)
+    chosen = st.navigation([page for page, _ in specs.values()], position="top" if viewer is not None else "hidden")
+    return specs[chosen.url_path]
 
 
 def run() -> None:
@@ -56,14 +53,24 @@ def run() -> None:
                        initial_sidebar_state="collapsed")
     _install_assets()
     ui.setup_page()
-    pages = build_pages(ui.lang())
-    st.session_state["_pages"] = pages
-    nav = st.navigation(list(pages.values()), position="top")
     try:
+        settings = data.settings()
+        viewer = auth.viewer_for_run(settings)
+        page, spec = navigation(ui.lang(), viewer)
+        if viewer is None:
+            return  # the sign-in form is drawn: nothing of the store on this run
+        if not access.may_open(viewer, spec.roles):
+            auth.record_once(settings, ("page_refused", spec.key), audit.Entry(
+                "page_refused", user=viewer.name, role=viewer.role, page=spec.key, client=auth.client_address()))
+            ui.page_refused(spec.title_key, viewer)
+            ui.watermark(viewer)
+            return
         data.store_choice()
         data.begin_run()
         ui.honesty_banners()
-        nav.run()
+        ui.watermark(viewer)
+        auth.idle_watch(settings)
+        page.run()
     except data.StoreChanged:
         # A nightly build was swapped in while this page was reading: show the new build whole.
         st.rerun()

@@ -3,19 +3,24 @@
 Environment variables (see ``shared/spec/data-contract.md``):
 
 - ``DASHBOARD_STORE``: a ``.gpkg`` path or ``postgresql://`` URL; unset = the bundled sample.
-- ``DASHBOARD_USERS``: the users/roles file (roles and login are a later issue).
-- ``DASHBOARD_AUTH``: ``none`` declares on purpose that this copy is open.
+- ``DASHBOARD_USERS``: the users file (:mod:`dashboard.users`); set, every page asks to sign in.
+- ``DASHBOARD_AUTH``: ``none`` declares on purpose that this copy is open; ``header`` trusts the
+  user name a single-sign-on reverse proxy passes in ``DASHBOARD_AUTH_HEADER``, only from the
+  addresses in ``DASHBOARD_TRUSTED_PROXIES`` (comma list of IPs or CIDRs).
+- ``DASHBOARD_IDLE_MINUTES``: a signed-in session ends after this long without use (default 30).
 - ``DASHBOARD_BASEMAP``: ``none`` (default, offline) | ``osm`` | ``tianditu`` | ``amap``.
 - ``TIANDITU_KEY``: the Tianditu browser key, required for ``tianditu``.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 BASEMAP_CHOICES: tuple[str, ...] = ("none", "osm", "tianditu", "amap")
-AUTH_CHOICES: tuple[str, ...] = ("none",)
+AUTH_CHOICES: tuple[str, ...] = ("none", "header")
+IDLE_MINUTES_DEFAULT = 30.0
 
 
 class DashboardError(Exception):
@@ -35,11 +40,24 @@ class Settings:
     auth: str | None = None
     basemap: str = "none"
     tianditu_key: str | None = None
+    auth_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()     # networks, as ``ipaddress.ip_network`` accepts them
+    idle_minutes: float = IDLE_MINUTES_DEFAULT
 
     @property
     def open_access(self) -> bool:
         """True when access control is switched off on purpose (``DASHBOARD_AUTH=none``)."""
         return self.auth == "none"
+
+    @property
+    def sign_in_required(self) -> bool:
+        """True when a users file is configured and access control is not switched off."""
+        return self.users is not None and not self.open_access
+
+    @property
+    def header_sign_in(self) -> bool:
+        """True when a reverse proxy's header names the user (``DASHBOARD_AUTH=header``)."""
+        return self.auth == "header"
 
 
 def _clean(value: str | None) -> str | None:
@@ -66,5 +84,47 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     key = _clean(env.get("TIANDITU_KEY"))
     if basemap == "tianditu" and key is None:
         raise ConfigError("DASHBOARD_BASEMAP=tianditu 需要天地图密钥 (needs a key): 请设置 TIANDITU_KEY")
-    return Settings(store=_clean(env.get("DASHBOARD_STORE")), users=_clean(env.get("DASHBOARD_USERS")),
-                    auth=auth, basemap=basemap, tianditu_key=key)
+    users = _clean(env.get("DASHBOARD_USERS"))
+    header, proxies = _header_settings(env, auth, users)
+    return Settings(store=_clean(env.get("DASHBOARD_STORE")), users=users, auth=auth, basemap=basemap,
+                    tianditu_key=key, auth_header=header, trusted_proxies=proxies,
+                    idle_minutes=_idle_minutes(env.get("DASHBOARD_IDLE_MINUTES")))
+
+
+def _idle_minutes(value: str | None) -> float:
+    text = _clean(value)
+    if text is None:
+        return IDLE_MINUTES_DEFAULT
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = float("nan")
+    if not 0 < minutes <= 24 * 60:  # also refuses nan
+        raise ConfigError(f"DASHBOARD_IDLE_MINUTES={text!r} 无效 (not valid): 需要 0 到 1440 之间的分钟数 "
+                          "(minutes, more than 0 and at most 1440)")
+    return minutes
+
+
+def _header_settings(env: Mapping[str, str], auth: str | None, users: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """``DASHBOARD_AUTH_HEADER`` and ``DASHBOARD_TRUSTED_PROXIES``, required and checked in header mode."""
+    header = _clean(env.get("DASHBOARD_AUTH_HEADER"))
+    raw = [p.strip() for p in (env.get("DASHBOARD_TRUSTED_PROXIES") or "").split(",") if p.strip()]
+    if auth != "header":
+        return header, ()
+    if users is None:
+        raise ConfigError("DASHBOARD_AUTH=header 需要用户文件 (needs the users file): 角色仍来自 DASHBOARD_USERS "
+                          "(roles still come from it); 请设置 DASHBOARD_USERS")
+    if header is None:
+        raise ConfigError("DASHBOARD_AUTH=header 需要 DASHBOARD_AUTH_HEADER (the header the proxy sets, "
+                          "e.g. X-Remote-User)")
+    if not raw:
+        raise ConfigError("DASHBOARD_AUTH=header 需要 DASHBOARD_TRUSTED_PROXIES (the proxy addresses, "
+                          "comma-separated IPs or CIDRs, e.g. 10.0.0.5,10.1.0.0/24)")
+    proxies = []
+    for item in raw:
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(f"DASHBOARD_TRUSTED_PROXIES 中的 {item!r} 不是 IP 地址或网段 "
+                              "(not an IP address or CIDR network)") from None
+    return header, tuple(proxies)

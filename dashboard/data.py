@@ -2,7 +2,10 @@
 
 Layers are read once per build (``st.cache_resource``: shared, never mutated — every
 query returns a new frame); small derived tables are cached with ``st.cache_data``.
-Personal columns are dropped here, at the door, for viewers who may not see them.
+Personal columns are masked here, at the door, for viewers without the ``pii`` grant (and
+left out while no sign-in is configured), so no page, popup or download can forget it.
+The figures leaders read come from the build's ``zone_stats`` / ``street_stats`` tables,
+so a KPI is the same number on every page, in every download and brief.
 
 Fresh data without a restart: every page run starts with :func:`begin_run`, one cheap
 check of the store's build token (the GeoPackage file's identity, or the PostGIS
@@ -19,12 +22,12 @@ import streamlit as st
 from pyogrio.errors import DataLayerError, DataSourceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import queries
-from dashboard.access import StoreChoice, choose_store, current_viewer, hidden_columns
+from dashboard import queries, state
+from dashboard.access import StoreChoice, choose_store, current_viewer, for_viewer, mask_rejects
 from dashboard.config import DashboardError, Settings, load_settings
 from loaders.build import ensure_sample_store
 from loaders.errors import BuildError
-from loaders.schema import POINT_LAYERS, STORE_COLUMNS
+from loaders.schema import POINT_LAYERS, RECORD_ID, STORE_COLUMNS, empty_layer
 from loaders.store import default_store_path, open_store
 
 # What a store can raise when its file or server fails: shown as the store message, never a
@@ -41,9 +44,6 @@ class StoreChanged(Exception):
     """A new build was swapped in while this page run was reading: run the page again."""
 
 
-BUILD_TOKEN_KEY = "_build_token"  # session state: the build this page run reads
-
-
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
     """The validated settings of this process."""
@@ -52,7 +52,7 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="正在准备数据 Preparing data…")
 def store_choice() -> StoreChoice:
-    """The store this process serves; builds the bundled sample on first start."""
+    """The store this process serves; builds (or rebuilds, when made by older code) the bundled sample."""
     choice = choose_store(settings(), str(default_store_path()))
     if choice.is_bundled_sample:
         try:
@@ -71,6 +71,7 @@ def _store():  # noqa: ANN202 - loaders.store.Store protocol
         raise StoreUnavailable(str(exc)) from exc
 
 
+# ---------------------------------------------------------------- which build this run reads
 def _current_token() -> str:
     try:
         return _store().build_token()
@@ -91,13 +92,13 @@ def begin_run() -> str:
     if _last_token.get("token") not in (None, token):
         _drop_build_caches()
     _last_token["token"] = token
-    st.session_state[BUILD_TOKEN_KEY] = token
+    st.session_state[state.BUILD_TOKEN] = token
     return token
 
 
 def _token() -> str:
     """The build pinned for this page run (checked now when a page runs outside :func:`begin_run`)."""
-    token = st.session_state.get(BUILD_TOKEN_KEY)
+    token = st.session_state.get(state.BUILD_TOKEN)
     return token if token is not None else begin_run()
 
 
@@ -107,27 +108,13 @@ def _check_unchanged(token: str) -> None:
 
 
 def _drop_build_caches() -> None:
-    for cached in (_layer, _report, _schematic_layers, _zone_summary, _street_summary, _district_totals):
+    for cached in (_layer, _table, _members, _report, _schematic_layers):
         cached.clear()
 
 
-_NUMERIC = {"investment_total", "registered_capital", "population", "area_km2", "lon", "lat", "source_row"}
-_BOOLEAN = {"service_package", "responded", "resolved", "satisfied", "zone_declared_mismatch"}
-_DATES = {"start_date", "completion_date", "established", "received_at"}
-
-
-def empty_layer(name: str) -> gpd.GeoDataFrame:
-    """A layer with no rows but every store column, for optional layers a build left out."""
-    columns = {}
-    for column in STORE_COLUMNS[name]:
-        dtype = ("float64" if column in _NUMERIC else "boolean" if column in _BOOLEAN
-                 else "datetime64[ms]" if column in _DATES else "string")
-        columns[column] = pd.Series([], dtype=dtype)
-    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-
-
+# ---------------------------------------------------------------- layers and tables
 @st.cache_resource(show_spinner="正在读取数据 Reading data…", max_entries=32)
-def _layer(name: str, include_personal: bool, token: str) -> gpd.GeoDataFrame:
+def _layer(name: str, personal: str, token: str) -> gpd.GeoDataFrame:
     try:
         store = _store()
         # Point layers are optional in a build: a missing one is shown as empty, not as an error.
@@ -136,8 +123,8 @@ def _layer(name: str, include_personal: bool, token: str) -> gpd.GeoDataFrame:
         _check_unchanged(token)  # a layer that vanished mid-swap is a new build, not a broken store
         raise StoreUnavailable(f"图层 {name} 读取失败 (layer could not be read): {exc}") from exc
     _check_unchanged(token)  # raised, not cached: the rows may be the next build's
-    if not include_personal:
-        frame = frame.drop(columns=[c for c in hidden_columns(name, current_viewer()) if c in frame.columns])
+    # personal: "full", "masked" or "omitted" (dashboard.access.Viewer.personal); one cache entry each.
+    frame = for_viewer(frame, name, personal)
     return frame
 
 
@@ -145,7 +132,57 @@ def layer(name: str) -> gpd.GeoDataFrame:
     """One store layer as the current viewer may see it (shared: do not mutate)."""
     if name not in STORE_COLUMNS:
         raise ValueError(f"unknown layer {name!r}; expected one of {', '.join(STORE_COLUMNS)}")
-    return _layer(name, current_viewer().can_see_personal_data(), _token())
+    return _layer(name, current_viewer().personal, _token())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _table(name: str, token: str) -> pd.DataFrame:
+    try:
+        store = _store()
+        if name not in store.layers():
+            _check_unchanged(token)
+            raise StoreUnavailable(
+                f"数据库中没有 {name} 表：它由旧版本的构建程序生成。请重新运行 python -m loaders build "
+                f"(the store has no {name} table: it was built by an older version; rebuild it).")
+        frame = pd.DataFrame(store.read(name))
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)
+        raise StoreUnavailable(f"{name} 读取失败 (table could not be read): {exc}") from exc
+    _check_unchanged(token)
+    return frame.drop(columns=["geometry"], errors="ignore")
+
+
+def zone_stats() -> pd.DataFrame:
+    """The build's ``zone_stats`` (one row per zone; see :mod:`loaders.indicators`)."""
+    return _table("zone_stats", _token())
+
+
+def street_stats() -> pd.DataFrame:
+    """The build's ``street_stats`` (one row per street)."""
+    return _table("street_stats", _token())
+
+
+def hotline_monthly() -> pd.DataFrame:
+    """The build's ``hotline_monthly`` (cases and rate counts per area, month and category)."""
+    return _table("hotline_monthly", _token())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _members(layer_name: str, token: str) -> pd.DataFrame:
+    try:
+        frame = _store().read_members(layer_name)
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)
+        raise StoreUnavailable(f"zone_members 读取失败 (zone membership could not be read): {exc}") from exc
+    _check_unchanged(token)
+    return frame.assign(record_id=frame["record_id"].astype(str))
+
+
+def members(layer_name: str) -> pd.DataFrame:
+    """The zone membership link rows (record_id, zone_id) of one point layer."""
+    if layer_name not in POINT_LAYERS:
+        raise ValueError(f"{layer_name!r} is not a point layer; expected one of {', '.join(POINT_LAYERS)}")
+    return _members(layer_name, _token())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -160,7 +197,11 @@ def _report(token: str) -> dict:
 
 def report() -> dict:
     """The build report stored with the data (empty dict when there is none)."""
-    return _report(_token())
+    out = _report(_token())
+    # A rejected row's value may be a personal one (a contact's phone): masked like the layers.
+    rejects = out.get("rejects")
+    masked = mask_rejects(rejects, current_viewer().personal) if isinstance(rejects, list) else rejects
+    return out if masked is rejects else {**out, "rejects": masked}
 
 
 def built_at() -> pd.Timestamp | None:
@@ -193,47 +234,41 @@ def _schematic_layers(token: str) -> list[str]:
     return out
 
 
-def zone_summary() -> pd.DataFrame:
-    """:func:`dashboard.queries.summarise_zones` over the whole store."""
-    return _zone_summary(_token())
+# ---------------------------------------------------------------- what pages show
+def rate_policy() -> queries.HotlineRate:
+    """Per 10,000 residents or per km² (one answer for every page)."""
+    return queries.HotlineRate.from_street_stats(street_stats())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _zone_summary(token: str) -> pd.DataFrame:
-    return queries.summarise_zones(layer("zones"), layer("streets"), layer("projects"),
-                                   layer("enterprises"), layer("stations"), layer("hotline"))
+def zones_table() -> pd.DataFrame:
+    """:func:`dashboard.queries.zone_table` of this build."""
+    return queries.zone_table(layer("zones"), zone_stats(), rate_policy())
 
 
-def street_summary() -> pd.DataFrame:
-    """:func:`dashboard.queries.summarise_streets` over the whole store."""
-    return _street_summary(_token())
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _street_summary(token: str) -> pd.DataFrame:
-    return queries.summarise_streets(layer("streets"), layer("projects"), layer("enterprises"),
-                                     layer("stations"), layer("hotline"))
+def streets_table() -> pd.DataFrame:
+    """:func:`dashboard.queries.street_table` of this build."""
+    return queries.street_table(layer("streets"), street_stats(), rate_policy())
 
 
 def district_totals() -> dict[str, float]:
-    """:func:`dashboard.queries.district_totals` over the whole store."""
-    return _district_totals(_token())
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _district_totals(token: str) -> dict[str, float]:
-    return queries.district_totals(layer("streets"), layer("projects"), layer("enterprises"),
-                                   layer("stations"), layer("hotline"))
-
-
-def hotline_rate_unit() -> str:
-    """``per_10k`` or ``per_km2`` (see :func:`dashboard.queries.hotline_rate_unit`)."""
-    return queries.hotline_rate_unit(layer("streets"))
+    """:func:`dashboard.queries.district_totals` of this build."""
+    return queries.district_totals(street_stats(), rate_policy())
 
 
 def zone_frame(zone_id: str, name: str) -> gpd.GeoDataFrame:
-    """The rows of point layer ``name`` inside zone ``zone_id``."""
-    if name not in POINT_LAYERS:
-        raise ValueError(f"{name!r} is not a point layer; expected one of {', '.join(POINT_LAYERS)}")
+    """The rows of point layer ``name`` inside zone ``zone_id`` (through the link table)."""
     frame = layer(name)
-    return frame[queries.zone_mask(frame, zone_id)]
+    return frame[queries.in_zones(frame, RECORD_ID[name], members(name), (zone_id,))]
+
+
+
+def stats_layer(name: str) -> gpd.GeoDataFrame:
+    """``zone_stats`` or ``street_stats`` on their polygons: the indicators as a layer an analyst
+    can colour in QGIS, with the very figures the pages show."""
+    if name == "zone_stats":
+        polygons = layer("zones")[["zone_id", "name", "geometry"]]
+        return polygons.merge(zone_stats(), on="zone_id", how="left")
+    if name == "street_stats":
+        polygons = layer("streets")[["name", "geometry"]].rename(columns={"name": "street"})
+        return polygons.merge(street_stats(), on="street", how="left")
+    raise ValueError(f"{name!r} is not a stats layer; expected zone_stats or street_stats")

@@ -5,15 +5,22 @@ a zipped Shapefile (with a ``.cpg`` naming UTF-8, and ``fields.csv`` mapping the
 field names back). Coordinate systems: WGS84 (EPSG:4326), CGCS2000 (EPSG:4490) and GCJ-02
 for Amap-based tools (no EPSG code exists: such files are tagged EPSG:4326 and named
 ``gcj02``). Cells starting with = + - @ are neutralised in CSV and XLSX.
+
+Given an :class:`ExportInfo`, a file carries who exported it and when (the watermark), what
+was asked for and whether personal data in it are masked: a ``fengtai_export`` member in
+GeoJSON, the layer's metadata in GeoPackage (``gpkg_metadata``), a ``说明 README`` sheet and
+the document properties in XLSX, ``export_info.txt`` in the Shapefile zip. CSV has no place
+for metadata (a header line would break every reader); its download's audit entry says it.
 """
 from __future__ import annotations
 
 import io
+import json
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,6 +56,48 @@ CRS_CHOICES: dict[str, str] = {
 }
 _EPSG: dict[str, str] = {"wgs84": "EPSG:4326", "cgcs2000": "EPSG:4490", "gcj02": STORAGE_CRS}
 _FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """Who exported what: the metadata a file carries. ``personal_data`` is ``full``, ``masked``,
+    ``omitted`` (the columns left out) or ``none`` (the layer has no personal columns)."""
+
+    user: str
+    role: str
+    layer: str
+    filters: str | None     # JSON text, as the audit log keeps it
+    fmt: str
+    crs: str | None
+    rows: int
+    personal_data: str
+    at: str = ""            # ISO time of the export, set by :meth:`at_now`
+
+    def at_now(self) -> ExportInfo:
+        return replace(self, at=datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    @property
+    def watermark(self) -> str:
+        return f"{self.user} · {self.at[:16].replace('T', ' ')}"
+
+    def as_dict(self) -> dict[str, str]:
+        """Every field as text, plus the watermark and where the file came from."""
+        out = {k: "" if v is None else str(v) for k, v in asdict(self).items()}
+        out["watermark"] = self.watermark
+        out["source"] = "丰台“4+4”功能区地理信息看板 Fengtai 4+4 zone dashboard"
+        return out
+
+
+INFO_LABELS: dict[str, str] = {
+    "user": "导出人 exported by", "role": "角色 role", "at": "导出时间 exported at", "layer": "图层 layer",
+    "filters": "筛选条件 filters", "fmt": "格式 format", "crs": "坐标系 CRS", "rows": "行数 rows",
+    "personal_data": "个人信息 personal data (full / masked / omitted / none)", "watermark": "水印 watermark",
+    "source": "来源 source",
+}
+
+
+def _info_lines(info: ExportInfo) -> str:
+    return "".join(f"{INFO_LABELS.get(k, k)}: {v}\n" for k, v in info.as_dict().items())
 
 
 class ExportError(ValueError):
@@ -124,7 +173,7 @@ def short_field_names(columns: list[str]) -> dict[str, str]:
     return out
 
 
-def _shapefile_zip(frame: gpd.GeoDataFrame, stem: str) -> bytes:
+def _shapefile_zip(frame: gpd.GeoDataFrame, stem: str, info: ExportInfo | None = None) -> bytes:
     names = short_field_names([c for c in frame.columns if c != frame.geometry.name])
     shp = frame.rename(columns=names)
     for column in shp.columns:
@@ -145,10 +194,12 @@ def _shapefile_zip(frame: gpd.GeoDataFrame, stem: str) -> bytes:
                 zf.writestr(f"{stem}.cpg", "UTF-8")
             mapping = pd.DataFrame({"field": list(names.values()), "column": list(names)})
             zf.writestr("fields.csv", mapping.to_csv(index=False).encode("utf-8-sig"))
+            if info is not None:
+                zf.writestr("export_info.txt", _info_lines(info).encode("utf-8"))
         return buffer.getvalue()
 
 
-def _via_file(frame: gpd.GeoDataFrame, driver: str, suffix: str, layer: str) -> bytes:
+def _via_file(frame: gpd.GeoDataFrame, driver: str, suffix: str, layer: str, info: ExportInfo | None = None) -> bytes:
     out = frame.copy()
     for column in out.columns:
         if isinstance(out[column].dtype, pd.BooleanDtype):
@@ -156,25 +207,47 @@ def _via_file(frame: gpd.GeoDataFrame, driver: str, suffix: str, layer: str) -> 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{layer}{suffix}"
         options = {"layer": layer} if driver == "GPKG" else {}
+        if driver == "GPKG" and info is not None:
+            options["layer_metadata"] = {f"fengtai_{k}": v for k, v in info.as_dict().items()}
         pyogrio.write_dataframe(out, path, driver=driver, **options)
-        return path.read_bytes()
+        payload = path.read_bytes()
+    if driver == "GeoJSON" and info is not None:
+        # A foreign member of the FeatureCollection (RFC 7946 §6.1): readers keep or ignore it.
+        start = payload.index(b"{") + 1
+        member = json.dumps({"fengtai_export": info.as_dict()}, ensure_ascii=False)[1:-1].encode("utf-8")
+        payload = payload[:start] + b"\n" + member + b"," + payload[start:]
+    return payload
 
 
-def to_bytes(frame: gpd.GeoDataFrame, fmt: str, crs_key: str, layer: str) -> bytes:
-    """The file contents of ``frame`` (EPSG:4326) exported as ``fmt`` in ``crs_key``."""
+def _xlsx(table: pd.DataFrame, layer: str, info: ExportInfo | None) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        table.to_excel(writer, index=False, sheet_name=layer[:31])
+        if info is not None:
+            fields = info.as_dict()
+            meta = pd.DataFrame({"key": list(fields), "项目 item": [INFO_LABELS.get(k, k) for k in fields],
+                                 "内容 value": list(fields.values())})
+            neutralise_formulas(meta).to_excel(writer, index=False, sheet_name="说明 README")
+            props = writer.book.properties
+            props.creator, props.title = info.user, f"{layer} · {info.watermark}"
+            props.description, props.keywords = _info_lines(info), f"personal_data={info.personal_data}"
+    return buffer.getvalue()
+
+
+def to_bytes(frame: gpd.GeoDataFrame, fmt: str, crs_key: str, layer: str, info: ExportInfo | None = None) -> bytes:
+    """The file contents of ``frame`` (EPSG:4326) exported as ``fmt`` in ``crs_key``, carrying
+    ``info`` (who, when, masked or not) where the format has room for it."""
     _check(fmt, crs_key)
     data = in_crs(frame, crs_key)
     if fmt == "csv":
         return _tabular(data).to_csv(index=False).encode("utf-8-sig")
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        _tabular(data).to_excel(buffer, index=False, sheet_name=layer[:31], engine="openpyxl")
-        return buffer.getvalue()
+        return _xlsx(_tabular(data), layer, info)
     if fmt == "shp":
-        return _shapefile_zip(data, layer)
+        return _shapefile_zip(data, layer, info)
     if fmt == "gpkg":
-        return _via_file(data, "GPKG", ".gpkg", layer)
-    return _via_file(data, "GeoJSON", ".geojson", layer)
+        return _via_file(data, "GPKG", ".gpkg", layer, info)
+    return _via_file(data, "GeoJSON", ".geojson", layer, info)
 
 
 def file_name(layer: str, filter_slug: str, fmt: str, crs_key: str, day: date | None = None) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from dashboard.meeting_text import STRINGS as _MEETING_STRINGS
 from loaders.schema import (
     HOTLINE_CATEGORY_LABELS,
     INDUSTRY_LABELS,
@@ -15,6 +16,7 @@ from loaders.schema import (
     STATION_KIND_LABELS,
     STATION_TIER_LABELS,
     STATUS_LABELS,
+    WARNING_KINDS,
     ZONE_KIND_LABELS,
 )
 
@@ -30,6 +32,74 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_projects": ("项目", "Projects"),
     "page_downloads": ("数据下载", "Downloads"),
     "page_quality": ("数据质量", "Data quality"),
+    "page_audit": ("审计与用户", "Audit and users"),
+    # signing in, roles, audit (dashboard/auth.py, access.py, screens/audit.py)
+    "signin_title": ("登录", "Sign in"),
+    "signin_user": ("用户名", "Username"),
+    "signin_password": ("密码", "Password"),
+    "signin_button": ("登录", "Sign in"),
+    "signin_lock_rule": ("连续 {n} 次登录失败将锁定账户 {minutes} 分钟；第 2 次失败后每次尝试都会放慢。"
+                         "{idle} 分钟无操作将自动退出登录。",
+                         "{n} failed sign-ins in a row lock the account for {minutes} minutes; after the second "
+                         "failure each attempt is slowed down. After {idle} minutes without use you are signed out."),
+    "signin_no_users": ("尚未创建任何用户：请管理员运行 python -m dashboard.users add 名称 --role admin。",
+                        "No users yet: an administrator runs python -m dashboard.users add NAME --role admin."),
+    "notice_failed": ("用户名或密码不正确。", "Wrong username or password."),
+    "notice_locked": ("该账户因连续 {n} 次登录失败已锁定 {minutes} 分钟，请于 {until} 后再试。",
+                      "This account is locked for {minutes} minutes after {n} failed sign-ins in a row; "
+                      "try again after {until}."),
+    "notice_idle": ("{minutes} 分钟无操作，已自动退出登录。", "Signed out after {minutes} minutes without use."),
+    "notice_signed_out": ("已退出登录。", "Signed out."),
+    "notice_account_changed": ("账户已停用或密码已修改，请重新登录。",
+                               "The account was disabled or its password changed: sign in again."),
+    "notice_audit_down": ("审计日志无法写入，暂时不能登录。请联系管理员。",
+                          "The audit log cannot be written, so sign-in is refused for now. Ask an administrator."),
+    "notice_record_down": ("登录失败记录无法写入（用户文件所在目录不可写），暂时不能登录。请联系管理员。",
+                           "Failed sign-ins cannot be recorded (the users file's folder is not writable), so "
+                           "sign-in is refused for now. Ask an administrator."),
+    "notice_header_unknown": ("单点登录用户 {name} 未在本看板登记或已停用。",
+                              "Single-sign-on user {name} is not registered here or is disabled."),
+    "signed_in_by_proxy": ("经单点登录进入；退出请使用单位门户。", "Signed in through single sign-on; sign out at the portal."),
+    "signout": ("退出登录", "Sign out"),
+    "page_refused": ("你的角色（{role}）无权打开此页面。", "Your role ({role}) may not open this page."),
+    "download_refused": ("你的角色（{role}）无权下载 {layer}。此次请求已记入审计日志。",
+                         "Your role ({role}) may not download {layer}. This request has been recorded."),
+    "no_downloads": ("你的角色无权下载任何数据。", "Your role may not download any data."),
+    "personal_masked": ("联系人、联系电话属于个人信息，已脱敏显示（如 张*、138****0000）；查看完整信息需要 pii 授权。",
+                        "Contact person and phone are personal data, shown masked (e.g. 张*, 138****0000); "
+                        "the pii grant is needed to see them in full."),
+    "personal_full": ("本页含完整的个人信息（联系人、联系电话）：查看与下载均记入审计日志，请依法使用。",
+                      "This page shows personal data in full (contact person, phone): viewing and downloading "
+                      "are recorded in the audit log. Use them lawfully."),
+    "audit_error": ("审计日志无法写入，已拒绝本次操作", "The audit log cannot be written, so this was refused"),
+    "role_leader": ("领导", "leader"),
+    "role_planner": ("规划人员", "planner"),
+    "role_analyst": ("分析人员", "analyst"),
+    "role_admin": ("管理员", "admin"),
+    "role_open": ("未登录", "not signed in"),
+    "role_none": ("未登录", "not signed in"),
+    "a_log": ("审计日志", "Audit log"),
+    "a_users": ("用户", "Users"),
+    "a_period": ("时间范围", "Period"),
+    "a_user": ("用户", "User"),
+    "a_event": ("事件", "Event"),
+    "a_layer": ("图层", "Layer"),
+    "a_count": ("{n} 条记录（最新在前，最多显示 {limit} 条）", "{n} entries (newest first, at most {limit} shown)"),
+    "a_export": ("导出 CSV", "Export CSV"),
+    "a_append_only": ("审计日志只追加、不可修改或删除：{where}。", "The audit log is append-only (no update, no delete): {where}."),
+    "a_users_note": ("用户只能在服务器上用 python -m dashboard.users 管理（add / passwd / disable / enable / list）。",
+                     "Users are managed only on the server with python -m dashboard.users "
+                     "(add / passwd / disable / enable / list)."),
+    "a_status_active": ("正常", "active"),
+    "a_status_disabled": ("已停用", "disabled"),
+    "a_status_locked": ("锁定至 {until}", "locked until {until}"),
+    "a_no_users_file": ("未配置用户文件 (DASHBOARD_USERS)。", "No users file configured (DASHBOARD_USERS)."),
+    "ac_at": ("时间", "Time"), "ac_user": ("用户", "User"), "ac_role": ("角色", "Role"), "ac_event": ("事件", "Event"),
+    "ac_subject": ("对象", "Subject"), "ac_page": ("页面", "Page"), "ac_layer": ("图层", "Layer"),
+    "ac_filters": ("筛选条件", "Filters"), "ac_format": ("格式", "Format"), "ac_crs": ("坐标系", "CRS"),
+    "ac_rows": ("行数", "Rows"), "ac_personal_data": ("个人信息", "Personal data"), "ac_detail": ("说明", "Detail"),
+    "ac_client": ("来源地址", "Client"), "ac_name": ("用户名", "Name"), "ac_grants": ("授权", "Grants"),
+    "ac_status": ("状态", "Status"), "ac_created": ("创建时间", "Created"), "ac_changed": ("修改时间", "Changed"),
     "language": ("语言 Language", "语言 Language"),
     # banners
     "banner_sample": ("示例数据：本看板当前显示的是合成的示例数据，用于演示功能，不是官方统计数字，不得引用。",
@@ -62,6 +132,55 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "No public resident population per street is available, so cases per 10,000 residents "
                      "cannot be computed; cases per km² (schematic areas) are shown instead. For zones, cases "
                      "without coordinates are shared out in proportion to their street."),
+    "m_response_rate": ("12345响应率", "12345 response rate"),
+    "m_resolution_rate": ("12345解决率", "12345 resolution rate"),
+    "m_satisfaction_rate": ("12345满意率", "12345 satisfaction rate"),
+    "m_coverage": ("先丰站覆盖人口", "Population near a station"),
+    "m_projects_delayed": ("滞后项目", "Projects behind plan"),
+    "h_projects": ("纳入统计的重大项目个数（储备、在建、建成）。", "Major projects on record (reserve, under way, completed)."),
+    "h_investment": ("重大项目计划总投资之和（亿元）。", "Sum of the projects' planned total investment (100 million CNY)."),
+    "h_enterprises": ("已登记的企业户数；无坐标的企业计入所属街镇，不计入功能区。",
+                      "Registered enterprises; those without coordinates count for their street, not a zone."),
+    "h_service_package": ("纳入“服务包”的企业户数。", "Enterprises in the service package."),
+    "h_stations": ("先丰站（便民）与先丰港（企业服务）站点个数。", "Xianfeng stations (citizens) and ports (enterprises)."),
+    "h_response_rate": ("已响应的12345工单占填写了“是否响应”的工单的比例；未填写的工单不计入分母。",
+                        "Cases responded to, as a share of the cases that record whether they were; "
+                        "cases without the field are left out."),
+    "h_resolution_rate": ("已解决的工单占填写了“是否解决”的工单的比例；未填写的不计入。",
+                          "Cases resolved, as a share of the cases that record it; cases without the field are left out."),
+    "h_satisfaction_rate": ("满意的工单占填写了“是否满意”的工单的比例；未填写的不计入。",
+                            "Satisfied callers, as a share of the cases that record it; cases without the field are left out."),
+    "h_coverage": ("社区常住人口中，社区点位距最近的先丰站在 {m} 米以内（直线距离，不是步行路径）的比例；"
+                   "没有社区数据的地区显示“无数据”。",
+                   "Share of community population whose community lies within {m} m of a Xianfeng station "
+                   "(straight line, not a walking route); areas without community data show “no data”."),
+    "h_projects_delayed": ("截至数据时间：在建且已过计划竣工时间，或仍未开工且已过计划开工时间的项目数。",
+                           "As of the data time: projects under way past their planned completion, or not started "
+                           "past their planned start."),
+    "worst_streets": ("需关注的街镇（各项比率最低）", "Streets to watch (lowest on each rate)"),
+    "worst_note": ("仅比较至少有 {n} 件填写了该字段的工单的街镇；覆盖率仅比较有社区数据的街镇。",
+                   "Only streets with at least {n} cases carrying the field compete; coverage ranks streets "
+                   "with community data."),
+    "t_street": ("街镇", "Street"),
+    "t_value": ("数值", "Value"),
+    "t_cases": ("工单/社区数", "Cases / communities"),
+    "hotline_trend": ("12345诉求月度趋势", "12345 cases by month"),
+    "t_month": ("月份", "Month"),
+    "t_cases_month": ("工单数（估算）", "Cases (estimated)"),
+    "t_rate": ("比率", "Rate"),
+    "coverage_gaps": ("先丰站覆盖缺口（{m} 米直线距离外的社区）", "Coverage gaps (communities beyond {m} m, straight line)"),
+    "no_communities": ("该功能区没有社区数据，覆盖率为“无数据”。", "No community data in this zone: coverage is “no data”."),
+    "t_community": ("社区/村", "Community"),
+    "t_population": ("常住人口", "Residents"),
+    "t_nearest": ("距最近先丰站（米）", "Nearest station (m)"),
+    "lyr_communities": ("社区（未覆盖为红色）", "Communities (uncovered in red)"),
+    "covered": ("已覆盖", "covered"),
+    "uncovered": ("未覆盖", "not covered"),
+    "f_schedule": ("计划执行", "Against plan"),
+    "schedule_not_started_late": ("逾期未开工", "not started on time"),
+    "schedule_running_late": ("逾期未竣工", "running past plan"),
+    "schedule_completed_late": ("延期竣工", "completed late"),
+    "days_late": ("滞后天数", "Days late"),
     "m_zones": ("功能区", "Zones"),
     "m_streets": ("街镇", "Streets"),
     "unit_projects": ("个", ""),
@@ -176,7 +295,9 @@ COLUMN_LABELS_EN: dict[str, str] = {
     "zone_declared_mismatch": "Declared zone differs", "code": "Code", "name_en": "English name",
     "aliases": "Aliases", "population": "Population", "area_km2": "Area (km²)", "precision": "Precision",
     "source": "Source", "zone_id": "Zone ID", "message": "Message", "title": "Title", "note": "Note",
-    "licence": "Licence",
+    "licence": "Licence", "planned_start": "Planned start", "planned_completion": "Planned completion",
+    "investment_done": "Investment done (100m CNY)", "schedule": "Against plan", "days_late": "Days late",
+    "community_id": "Community ID", "nearest_station_m": "Nearest station (m)", "covered": "Within reach",
 }
 COLUMN_LABELS_ZH: dict[str, str] = {
     "project_id": "项目编号", "name": "名称", "status": "状态", "level": "级别", "industry": "产业类别",
@@ -194,19 +315,32 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     "zone_declared_mismatch": "申报功能区不符", "code": "代码", "name_en": "英文名称", "aliases": "别名",
     "population": "常住人口", "area_km2": "面积(平方公里)", "precision": "精度", "source": "来源",
     "zone_id": "功能区编号", "message": "说明", "title": "标题", "note": "说明", "licence": "许可",
+    "planned_start": "计划开工时间", "planned_completion": "计划竣工时间", "investment_done": "累计完成投资(亿元)",
+    "schedule": "计划执行", "days_late": "滞后天数", "community_id": "社区编号",
+    "nearest_station_m": "距最近先丰站(米)", "covered": "在覆盖范围内",
 }
 
+STRINGS.update({k: v for k, v in _MEETING_STRINGS.items() if k not in STRINGS})  # the meeting page's own
+
 _ENUM_LABELS_ZH: dict[str, dict[str, str]] = {
+    "warning_kind": {kind: zh for kind, (zh, _en) in WARNING_KINDS.items()},
     "status": STATUS_LABELS, "level": LEVEL_LABELS, "industry": INDUSTRY_LABELS,
     "station_kind": STATION_KIND_LABELS, "station_tier": STATION_TIER_LABELS,
-    "hotline_category": HOTLINE_CATEGORY_LABELS, "zone_kind": ZONE_KIND_LABELS, "layer": LAYER_LABELS,
+    "hotline_category": HOTLINE_CATEGORY_LABELS, "zone_kind": ZONE_KIND_LABELS,
+    "layer": {**LAYER_LABELS, "zone_stats": "功能区指标", "street_stats": "街镇指标"},
+    "schedule": {"not_started_late": "逾期未开工", "running_late": "逾期未竣工", "completed_late": "延期竣工",
+                 "on_track": "按计划", "no_plan": "无计划日期"},
 }
 _ENUM_LABELS_EN: dict[str, dict[str, str]] = {
+    "warning_kind": {kind: en for kind, (_zh, en) in WARNING_KINDS.items()},
     "station_kind": {"citizen": "Xianfeng station (citizens)", "enterprise": "Xianfeng port (enterprises)"},
     "industry": {"smart_medical": "Smart medical engineering", "low_altitude": "Low-altitude technology",
                  "culture_tourism": "Culture & tourism", "digital": "Digital economy"},
-    "layer": {"hotline": "12345 hotline cases"},
+    "layer": {"hotline": "12345 hotline cases", "zone_stats": "Zone indicators", "street_stats": "Street indicators"},
+    "schedule": {"not_started_late": "Not started on time", "running_late": "Running past plan",
+                 "completed_late": "Completed late", "on_track": "On track", "no_plan": "No plan dates"},
 }
+
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
@@ -214,6 +348,11 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+def role_label(role: str | None, lang: str = "zh") -> str:
+    """The name of a role (``leader``, ``planner``, ``analyst``, ``admin``; ``open`` or None: not signed in)."""
+    return t(f"role_{role or 'none'}", lang)
 
 
 def enum_label(kind: str, code: object, lang: str = "zh") -> str:

@@ -32,6 +32,7 @@ NO_DATA_COLOUR = "#d9d9d9"
 STATUS_COLOURS: dict[str, str] = {"reserve": "#f2b01e", "under_construction": "#e4572e",
                                   "completed": "#2e86ab"}
 STATION_COLOURS: dict[str, str] = {"citizen": "#2a9d8f", "enterprise": "#6a4c93"}
+COVERAGE_COLOURS: dict[str, str] = {"covered": "#9aa5b1", "uncovered": "#d62828"}
 DIGITS = 5
 SIMPLIFY_M = 5.0
 
@@ -257,15 +258,17 @@ def zone_labels_layer(zones: gpd.GeoDataFrame, name_column: str = "label") -> La
     return LabelLayer(labels)
 
 
-def overview_map(zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, target: str, legend_title: str,
+def overview_map(*, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, target: str, legend_title: str,
                  fmt: Callable[[float], str], no_data: str, basemap: Basemap = Basemap(),
                  note: str | None = None, layer_names: tuple[str, str] = ("功能区", "街镇")) -> OfflineMap:
     """The district map: 26 streets under the 8 zones, one of them coloured by a metric.
 
     ``zones`` (display-ready, see :func:`display_polygons`) needs zone_id, label, colour
     (identity), value, tip (escaped HTML); ``streets`` needs name, value, tip. ``target`` is
-    ``"zones"`` or ``"streets"``: the layer coloured by ``value``. Clicking a zone returns
-    its feature (properties carry ``zone_id``) to streamlit-folium.
+    ``"zones"`` or ``"streets"``: the layer coloured by ``value``. ``legend_title`` and ``fmt``
+    (a class break → text) make the legend; ``no_data`` labels its grey class; ``layer_names``
+    names the (zones, streets) layers. Clicking a zone returns its feature (properties carry
+    ``zone_id``) to streamlit-folium.
     """
     if target not in ("zones", "streets"):
         raise ValueError(f"target must be 'zones' or 'streets', got {target!r}")
@@ -327,45 +330,65 @@ def choropleth_layer(parts: gpd.GeoDataFrame, name: str, show: bool) -> tuple[fo
     return layer, breaks
 
 
-def zone_map(zone: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame,
-             street_parts: gpd.GeoDataFrame, projects: gpd.GeoDataFrame, stations: gpd.GeoDataFrame,
-             enterprises: gpd.GeoDataFrame, names: dict[str, str], legends: dict[str, str],
+@dataclass(frozen=True)
+class ZoneMapLayers:
+    """What one zone's map draws, every frame display-ready (see :func:`display_points`).
+
+    ``zone``: the zone's row (colour, tip); ``zones``: all zones (label, colour, tip) for
+    context; ``streets``: all streets (tip); ``street_parts``: the streets cut to the zone
+    with ``ent_value``/``ent_tip`` and ``hot_value``/``hot_tip``; ``projects`` (status,
+    project_id, tip, pop); ``stations`` (kind, tip, pop); ``enterprises``: the zone's located
+    enterprises (for the cluster); ``communities`` (coverage: "covered"/"uncovered", tip).
+    """
+
+    zone: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    street_parts: gpd.GeoDataFrame
+    projects: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    enterprises: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame | None = None
+
+
+def zone_map(layers: ZoneMapLayers, *, names: dict[str, str], legends: dict[str, str],
              fmt_count: Callable[[float], str], basemap: Basemap = Basemap(), note: str | None = None,
              enterprise_mode: str = "aggregated") -> OfflineMap:
     """One zone's map, fitted to it, with layer toggles.
 
-    ``zone`` is the zone's row (display-ready, needs colour); ``zones`` all zones (label,
-    colour) for context; ``streets`` all streets (tip); ``street_parts`` the streets cut to
-    the zone with ``ent_value``, ``ent_tip``, ``hot_value``, ``hot_tip``; ``projects``
-    (status, project_id, tip, pop) and ``stations`` (kind, tip, pop) display-ready points;
-    ``enterprises`` the zone's located enterprises (for the cluster). ``names`` maps layer
-    keys (streets, projects, stations, enterprises_agg, enterprises_cluster, hotline) to
-    layer names; ``legends`` maps legend keys to titles.
+    ``names`` maps layer keys (streets, zones, zone, projects, stations, enterprises_agg,
+    enterprises_cluster, hotline, communities) to layer names; ``legends`` maps legend keys
+    (enterprises, points, ``status:<code>``, ``kind:<code>``) to titles; ``fmt_count`` writes
+    the enterprise legend's breaks; ``enterprise_mode`` is "aggregated" (by street) or
+    "clustered" (one view at a time: two stacked views would hide each other).
     """
+    zone = layers.zone
     m = base_map(tuple(zone.total_bounds), basemap, note)
-    _geojson(streets, ["tip"], names["streets"],
+    _geojson(layers.streets, ["tip"], names["streets"],
              lambda f: {"color": "#8a8f98", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.5,
                         "dashArray": "3"}).add_to(m)
-    others = zones[zones["zone_id"] != zone["zone_id"].iloc[0]]
+    others = layers.zones[layers.zones["zone_id"] != zone["zone_id"].iloc[0]]
     _geojson(others, ["zone_id", "tip", "colour"], names["zones"],
              lambda f: {"color": f["properties"]["colour"], "weight": 1.5, "fillOpacity": 0.03,
                         "fillColor": f["properties"]["colour"], "dashArray": "6 4"},
              control=False).add_to(m)
-    # One enterprise view at a time (the page's radio): two stacked views would hide each other.
-    ent = street_parts.rename(columns={"ent_value": "value", "ent_tip": "tip"})
+    ent = layers.street_parts.rename(columns={"ent_value": "value", "ent_tip": "tip"})
     ent_layer, ent_breaks = choropleth_layer(ent, names["enterprises_agg"], show=True)
     if enterprise_mode == "aggregated":
         ent_layer.add_to(m)
-    hot = street_parts.rename(columns={"hot_value": "value", "hot_tip": "tip"})
-    hot_layer, hot_breaks = choropleth_layer(hot, names["hotline"], show=False)
+    hot = layers.street_parts.rename(columns={"hot_value": "value", "hot_tip": "tip"})
+    hot_layer, _ = choropleth_layer(hot, names["hotline"], show=False)
     hot_layer.add_to(m)
-    _geojson(zone.assign(tip=zone["tip"]), ["zone_id", "tip", "colour"], names["zone"],
+    _geojson(zone, ["zone_id", "tip", "colour"], names["zone"],
              lambda f: {"color": f["properties"]["colour"], "weight": 4, "fillOpacity": 0.0},
              tooltip=None, control=False).add_to(m)
-    if enterprise_mode == "clustered" and len(enterprises):
-        enterprise_cluster(enterprises, names["enterprises_cluster"], show=True).add_to(m)
-    point_layer(stations, "kind", STATION_COLOURS, names["stations"], radius=5).add_to(m)
-    point_layer(projects, "status", STATUS_COLOURS, names["projects"], radius=7).add_to(m)
+    if enterprise_mode == "clustered" and len(layers.enterprises):
+        enterprise_cluster(layers.enterprises, names["enterprises_cluster"], show=True).add_to(m)
+    if layers.communities is not None and len(layers.communities):
+        point_layer(layers.communities, "coverage", COVERAGE_COLOURS, names["communities"], radius=4,
+                    show=False, popup=None).add_to(m)
+    point_layer(layers.stations, "kind", STATION_COLOURS, names["stations"], radius=5).add_to(m)
+    point_layer(layers.projects, "status", STATUS_COLOURS, names["projects"], radius=7).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if enterprise_mode == "aggregated":
         MapControl(legend_html(legends["enterprises"], ent_breaks, fmt_count), "bottomright").add_to(m)
@@ -379,15 +402,18 @@ def legends_items(legends: dict[str, str]) -> list[tuple[str, str]]:
     """
     items = [(legends[f"status:{k}"], c) for k, c in STATUS_COLOURS.items() if f"status:{k}" in legends]
     items += [(legends[f"kind:{k}"], c) for k, c in STATION_COLOURS.items() if f"kind:{k}" in legends]
+    items += [(legends[f"coverage:{k}"], c) for k, c in COVERAGE_COLOURS.items() if f"coverage:{k}" in legends]
     return items
 
 
-def projects_map(projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame,
+def projects_map(*, projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame,
                  bounds: Sequence[float], legend_title: str, legend_items: Sequence[tuple[str, str]],
                  layer_name: str, selected: str | None = None, basemap: Basemap = Basemap(),
                  note: str | None = None) -> OfflineMap:
     """The project explorer's map: filtered projects (project_id, status, tip, pop) over
-    zone and street outlines; the ``selected`` project ringed.
+    zone and street outlines; the ``selected`` project ringed. ``bounds`` (minx, miny,
+    maxx, maxy) is what the map fits; ``legend_title``/``legend_items`` the status legend;
+    ``layer_name`` names the project layer.
     """
     m = base_map(bounds, basemap, note)
     _geojson(streets, ["tip"], "streets",

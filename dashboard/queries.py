@@ -1,8 +1,10 @@
-"""Pure queries and aggregates over the store's frames: frames in, new frames out.
+"""Pure queries over the store's frames: frames in, new frames out, no Streamlit, no files.
 
-No Streamlit and no file access here; ``dashboard.data`` caches the results. Point layers
-carry ``street`` (every row) and ``zone_ids`` (",lize,zgc_fengtai,", "" when in no zone);
-rows without coordinates count for their street but for no zone.
+The figures leaders read are computed once, at build time (``zone_stats`` / ``street_stats``,
+see :mod:`loaders.indicators`); here they are only joined to names and colours, and one
+policy (:class:`HotlineRate`) says whether the 12345 figure is per 10,000 residents or per
+km². Zone membership is the store's link table ``zone_members(layer, record_id, zone_id)``:
+a record in two zones is in both, a record without a point is in none.
 """
 from __future__ import annotations
 
@@ -16,14 +18,74 @@ import pandas as pd
 
 from geodata.boundaries import ZONES
 from geodata.crs import METRIC_CRS
-from loaders.schema import INDUSTRY_LABELS, LEVEL_LABELS, STATUS_LABELS, STREET, ZONE_IDS  # noqa: F401 - re-exported for pages
+from loaders.schema import LEVEL_LABELS, STATUS_LABELS, STREET
 
-METRICS: tuple[str, ...] = ("projects", "investment", "enterprises", "service_package", "stations",
-                            "hotline_rate")
 FALLBACK_ZONE_COLOUR = "#7f7f7f"
+SCHEDULES_LATE: tuple[str, ...] = ("not_started_late", "running_late", "completed_late")
+WORST_MIN_CASES = 30  # a street is named "worst" on a rate only with this many cases carrying it
 
 
-# ---------------------------------------------------------------- zones
+# ---------------------------------------------------------------- metrics
+@dataclass(frozen=True)
+class Metric:
+    """An indicator leaders can colour a map by: its stats column and how it is shown."""
+
+    key: str
+    column: str        # the stats column (``hotline_rate`` is the policy's, see HotlineRate)
+    kind: str          # count | yi (亿元) | share (0–1) | rate (the hotline policy)
+    higher_is_better: bool = True
+
+
+METRICS: dict[str, Metric] = {m.key: m for m in (
+    Metric("projects", "projects", "count"),
+    Metric("investment", "investment_total", "yi"),
+    Metric("enterprises", "enterprises", "count"),
+    Metric("service_package", "service_package", "count"),
+    Metric("stations", "stations", "count"),
+    Metric("hotline_rate", "hotline_rate", "rate", higher_is_better=False),
+    Metric("response_rate", "hotline_response_rate", "share"),
+    Metric("resolution_rate", "hotline_resolution_rate", "share"),
+    Metric("satisfaction_rate", "hotline_satisfaction_rate", "share"),
+    Metric("coverage", "covered_population_share", "share"),
+    Metric("projects_delayed", "projects_delayed", "count", higher_is_better=False),
+)}
+RATE_METRICS: tuple[str, ...] = ("response_rate", "resolution_rate", "satisfaction_rate")
+# The KPI cards of the overview and of a zone, in two rows: what is there, and how it is going.
+KPI_ROW_1: tuple[str, ...] = ("projects", "investment", "enterprises", "service_package", "stations", "hotline_rate")
+KPI_ROW_2: tuple[str, ...] = (*RATE_METRICS, "coverage", "projects_delayed")
+_KNOWN = {"response_rate": ("hotline_responded", "hotline_responded_known"),
+          "resolution_rate": ("hotline_resolved", "hotline_resolved_known"),
+          "satisfaction_rate": ("hotline_satisfied", "hotline_satisfied_known")}
+
+
+@dataclass(frozen=True)
+class HotlineRate:
+    """The one answer to "12345 cases per 10,000 residents, or per km²?".
+
+    Per 10,000 residents when every street has a resident population (official streets with
+    ``population``, or communities summing to it); otherwise per km² of (schematic) area, and
+    every page says why. Decided once per build from ``street_stats``.
+    """
+
+    unit: str  # "per_10k" | "per_km2"
+
+    @classmethod
+    def from_street_stats(cls, street_stats: pd.DataFrame) -> HotlineRate:
+        known = len(street_stats) > 0 and bool(street_stats["population"].notna().all())
+        return cls("per_10k" if known else "per_km2")
+
+    @property
+    def per_10k(self) -> bool:
+        return self.unit == "per_10k"
+
+    def values(self, stats: pd.DataFrame) -> pd.Series:
+        """The rate per row of a stats table (needs hotline_cases and population or area_km2)."""
+        if self.per_10k:
+            return stats["hotline_cases"] / stats["population"].where(stats["population"] > 0) * 1e4
+        return stats["hotline_cases"] / stats["area_km2"].where(stats["area_km2"] > 0)
+
+
+# ---------------------------------------------------------------- zones and streets
 def zone_colour(zone_id: str) -> str:
     """The zone's identity colour, the same on every map and chart."""
     return ZONES.get(zone_id, {}).get("color", FALLBACK_ZONE_COLOUR)
@@ -35,152 +97,122 @@ def order_zones(zones: pd.DataFrame) -> pd.DataFrame:
     return zones.assign(_order=order).sort_values(["_order", "zone_id"]).drop(columns="_order")
 
 
-def zone_mask(points: pd.DataFrame, zone_id: str) -> pd.Series:
-    """True for the rows of ``points`` (needs ``zone_ids``) that lie in ``zone_id``."""
-    return points[ZONE_IDS].fillna("").str.contains(f",{zone_id},", regex=False)
-
-
-def zone_membership(points: pd.DataFrame) -> pd.Series:
-    """One row per (point, zone): the zone ids of ``points`` (needs ``zone_ids``), index kept."""
-    ids = points[ZONE_IDS].fillna("").str.strip(",")
-    ids = ids[ids != ""]
-    return ids.str.split(",").explode()
-
-
-def count_by_zone(points: pd.DataFrame, weights: pd.Series | None = None) -> pd.Series:
-    """Points (or the sum of ``weights``) per zone_id."""
-    member = zone_membership(points)
-    if weights is None:
-        return member.value_counts()
-    return weights.reindex(member.index).groupby(member.to_numpy()).sum()
-
-
-# ---------------------------------------------------------------- populations and hotline
-def population_known(streets: pd.DataFrame) -> bool:
-    """True when every street has a resident population (needed for per-10,000 rates)."""
-    return bool(len(streets)) and bool(streets["population"].notna().all())
-
-
-def _street_zone_shares(zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Area share of each street lying in each zone: columns zone_id, street, share."""
-    z = zones[["zone_id", "geometry"]].to_crs(METRIC_CRS)
-    s = streets[["name", "geometry"]].to_crs(METRIC_CRS)
-    s = s.assign(_area=s.area)
-    parts = gpd.overlay(z, s, how="intersection", keep_geom_type=True)
-    parts = parts.assign(share=parts.area / parts["_area"])
-    return pd.DataFrame({"zone_id": parts["zone_id"], "street": parts["name"], "share": parts["share"]})
-
-
-def _has_point(points: pd.DataFrame) -> pd.Series:
-    geometry = points.geometry if isinstance(points, gpd.GeoDataFrame) else None
-    if geometry is not None:
-        return geometry.notna() & ~geometry.is_empty
-    return points["lon"].notna()
-
-
-def hotline_by_zone(hotline: pd.DataFrame, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Hotline cases per zone and their rate; columns ``hotline`` (estimated cases),
-    ``population`` (estimated) and ``hotline_rate`` (per 10,000 residents, or per km² when
-    population is unknown — see :func:`hotline_rate_unit`).
-
-    Cases without coordinates are shared out: a street's located cases in a zone are scaled
-    by that street's total / located cases. Zone population is the area-weighted sum of
-    street populations.
-    """
-    member = zone_membership(hotline)
-    total_by_street = hotline[STREET].value_counts()
-    located_by_street = hotline.loc[_has_point(hotline), STREET].value_counts()
-    # A street whose cases all lack coordinates contributes nothing: no zone can be inferred.
-    factor = (total_by_street / located_by_street).reindex(total_by_street.index).fillna(0.0)
-    weights = hotline.loc[member.index, STREET].map(factor).to_numpy()
-    cases = pd.Series(weights, index=member.to_numpy()).groupby(level=0).sum()
-    out = pd.DataFrame(index=pd.Index(zones["zone_id"], name="zone_id"))
-    out["hotline"] = cases.reindex(out.index).fillna(0.0)
-    if population_known(streets):
-        shares = _street_zone_shares(zones, streets)
-        pop = streets.set_index("name")["population"]
-        shares["pop"] = shares["share"] * shares["street"].map(pop)
-        out["population"] = shares.groupby("zone_id")["pop"].sum().reindex(out.index)
-        out["hotline_rate"] = out["hotline"] / out["population"] * 1e4
-    else:
-        out["population"] = np.nan
-        area = zones.set_index("zone_id")["geometry"].to_crs(METRIC_CRS).area / 1e6
-        out["hotline_rate"] = out["hotline"] / area.reindex(out.index)
-    return out
-
-
-def hotline_rate_unit(streets: pd.DataFrame) -> str:
-    """``per_10k`` when every street has a population, else ``per_km2``."""
-    return "per_10k" if population_known(streets) else "per_km2"
-
-
-# ---------------------------------------------------------------- summaries
-def summarise_zones(zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, projects: pd.DataFrame,
-                    enterprises: pd.DataFrame, stations: pd.DataFrame, hotline: pd.DataFrame) -> pd.DataFrame:
-    """One row per zone (index ``zone_id``, "4+4" order): name, name_en, kind, colour,
-    area_km2 and the metrics of :data:`METRICS` plus projects per status.
-    """
-    z = order_zones(zones).set_index("zone_id")
-    out = z[["name", "name_en", "kind", "area_km2"]].copy()
+def zone_table(zones: pd.DataFrame, zone_stats: pd.DataFrame, policy: HotlineRate) -> pd.DataFrame:
+    """One row per zone (index ``zone_id``, "4+4" order): name, name_en, kind, colour, every
+    stats column, and ``hotline_rate`` by the policy."""
+    z = order_zones(zones).set_index("zone_id")[["name", "name_en", "kind"]]
+    stats = zone_stats.set_index("zone_id")
+    out = z.join(stats, how="left")
     out["colour"] = [zone_colour(i) for i in out.index]
-    out["projects"] = count_by_zone(projects).reindex(out.index).fillna(0).astype(int)
-    out["investment"] = count_by_zone(projects, projects["investment_total"].fillna(0)).reindex(out.index).fillna(0.0)
-    for status in STATUS_LABELS:
-        sub = projects[projects["status"] == status]
-        out[f"status_{status}"] = count_by_zone(sub).reindex(out.index).fillna(0).astype(int)
-    out["enterprises"] = count_by_zone(enterprises).reindex(out.index).fillna(0).astype(int)
-    sp = enterprises[enterprises["service_package"].fillna(False).astype(bool)]
-    out["service_package"] = count_by_zone(sp).reindex(out.index).fillna(0).astype(int)
-    out["stations"] = count_by_zone(stations).reindex(out.index).fillna(0).astype(int)
-    hot = hotline_by_zone(hotline, zones, streets)
-    out["hotline"] = hot["hotline"].round().astype(int)
-    out["hotline_rate"] = hot["hotline_rate"]
+    out["hotline_rate"] = policy.values(out)
     return out
 
 
-def summarise_streets(streets: gpd.GeoDataFrame, projects: pd.DataFrame, enterprises: pd.DataFrame,
-                      stations: pd.DataFrame, hotline: pd.DataFrame) -> pd.DataFrame:
-    """One row per street (index ``name``): the metrics of :data:`METRICS`; every record counts
-    for its street, with or without coordinates.
+def street_table(streets: pd.DataFrame, street_stats: pd.DataFrame, policy: HotlineRate) -> pd.DataFrame:
+    """One row per street (index ``name``): name_en, every stats column, ``hotline_rate``."""
+    out = streets.set_index("name")[["name_en"]].join(street_stats.set_index("street"), how="left")
+    out["hotline_rate"] = policy.values(out)
+    return out
+
+
+def district_totals(street_stats: pd.DataFrame, policy: HotlineRate) -> dict[str, float]:
+    """District figures from the street rows (the 26 streets partition the district, and every
+    record counts for its street): sums for counts, pooled shares for rates."""
+    s = street_stats
+    total = {key: float(s[m.column].sum()) for key, m in METRICS.items() if m.kind in ("count", "yi")}
+    pooled = pd.DataFrame({"hotline_cases": [s["hotline_cases"].sum()], "population": [s["population"].sum()
+                           if s["population"].notna().all() else np.nan], "area_km2": [s["area_km2"].sum()]})
+    total["hotline_rate"] = float(policy.values(pooled).iloc[0])
+    total["hotline_cases"] = float(s["hotline_cases"].sum())
+    for key, (true_col, known_col) in _KNOWN.items():
+        known = float(s[known_col].sum())
+        total[key] = float(s[true_col].sum()) / known if known else math.nan
+    population = s["community_population"].sum(min_count=1)
+    total["coverage"] = float(s["covered_population"].sum(min_count=1) / population) \
+        if pd.notna(population) and population > 0 else math.nan
+    return total
+
+
+def worst_streets(streets: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The streets that are worst on each rate, named: columns metric, street, value, cases.
+
+    ``streets`` is :func:`street_table`'s frame. Only streets with at least
+    :data:`WORST_MIN_CASES` cases carrying the field compete (a street with 2 cases and one
+    unanswered is not "the worst"); coverage ranks streets that have communities.
     """
-    out = streets.set_index("name")[["name_en", "population", "area_km2"]].copy()
-
-    def by_street(frame: pd.DataFrame, weights: pd.Series | None = None) -> pd.Series:
-        if weights is None:
-            return frame[STREET].value_counts().reindex(out.index).fillna(0).astype(int)
-        return weights.groupby(frame[STREET]).sum().reindex(out.index).fillna(0.0)
-
-    out["projects"] = by_street(projects)
-    out["investment"] = by_street(projects, projects["investment_total"].fillna(0))
-    out["enterprises"] = by_street(enterprises)
-    out["service_package"] = by_street(enterprises[enterprises["service_package"].fillna(False).astype(bool)])
-    out["stations"] = by_street(stations)
-    out["hotline"] = by_street(hotline)
-    if population_known(streets):
-        out["hotline_rate"] = out["hotline"] / out["population"] * 1e4
-    else:
-        area = streets.set_index("name").geometry.to_crs(METRIC_CRS).area / 1e6
-        out["hotline_rate"] = out["hotline"] / area.reindex(out.index)
-    return out
+    rows = []
+    for key in (*RATE_METRICS, "coverage"):
+        column = METRICS[key].column
+        if key == "coverage":
+            support = streets["communities"]
+            eligible = streets[(support > 0) & streets[column].notna()]
+        else:
+            support = streets[_KNOWN[key][1]]
+            eligible = streets[(support >= WORST_MIN_CASES) & streets[column].notna()]
+        for name, row in eligible.sort_values(column).head(n).iterrows():
+            rows.append({"metric": key, "street": name, "value": float(row[column]),
+                         "cases": int(support.get(name, 0))})
+    return pd.DataFrame(rows, columns=["metric", "street", "value", "cases"])
 
 
-def district_totals(streets: pd.DataFrame, projects: pd.DataFrame, enterprises: pd.DataFrame,
-                    stations: pd.DataFrame, hotline: pd.DataFrame) -> dict[str, float]:
-    """District KPIs: the metrics of :data:`METRICS` over every record."""
-    if population_known(streets):
-        rate = len(hotline) / float(streets["population"].sum()) * 1e4
-    else:
-        area = float(gpd.GeoSeries(streets.geometry).to_crs(METRIC_CRS).area.sum() / 1e6) if len(streets) else math.nan
-        rate = len(hotline) / area if area else math.nan
-    return {
-        "projects": float(len(projects)),
-        "investment": float(projects["investment_total"].fillna(0).sum()),
-        "enterprises": float(len(enterprises)),
-        "service_package": float(enterprises["service_package"].fillna(False).astype(bool).sum()),
-        "stations": float(len(stations)),
-        "hotline": float(len(hotline)),
-        "hotline_rate": rate,
-    }
+# ---------------------------------------------------------------- membership
+def members_in(members: pd.DataFrame, zone_ids: tuple[str, ...] | list[str]) -> pd.Index:
+    """The record ids in any of ``zone_ids`` (the union); ``members`` is one layer's link rows."""
+    return pd.Index(members.loc[members["zone_id"].isin(list(zone_ids)), "record_id"].unique())
+
+
+def in_zones(points: pd.DataFrame, id_column: str, members: pd.DataFrame,
+             zone_ids: tuple[str, ...] | list[str]) -> pd.Series:
+    """True for the rows of ``points`` that lie in any of ``zone_ids``."""
+    return points[id_column].astype(str).isin(members_in(members, zone_ids))
+
+
+def zones_of(points: pd.DataFrame, id_column: str, members: pd.DataFrame) -> pd.Series:
+    """The zone ids of each row of ``points`` as a tuple ("4+4" order), () when in none."""
+    order = {z: ZONES.get(z, {}).get("order", 99) for z in members["zone_id"].unique()}
+    ranked = members.assign(_o=members["zone_id"].map(order)).sort_values(["_o", "zone_id"])
+    grouped = ranked.groupby("record_id", sort=False)["zone_id"].agg(tuple)
+    return points[id_column].astype(str).map(grouped).apply(lambda v: v if isinstance(v, tuple) else ())
+
+
+def with_zones(points: pd.DataFrame, id_column: str, members: pd.DataFrame) -> pd.DataFrame:
+    """``points`` plus ``zones``: the tuple of zone ids each row lies in (for tables and popups)."""
+    return points.assign(zones=zones_of(points, id_column, members).to_numpy())
+
+
+def count_by_zone(points: pd.DataFrame, id_column: str, members: pd.DataFrame,
+                  weights: pd.Series | None = None) -> pd.Series:
+    """Points (or the sum of ``weights``) per zone_id, through the link table (a point in two
+    zones counts in each)."""
+    ids = points[id_column].astype(str)
+    links = members[members["record_id"].isin(ids)]
+    if weights is None:
+        return links["zone_id"].value_counts()
+    by_id = pd.Series(weights.to_numpy(), index=ids.to_numpy())
+    return by_id.reindex(links["record_id"]).groupby(links["zone_id"].to_numpy()).sum()
+
+
+# ---------------------------------------------------------------- the zone map
+def zone_street_parts(zone: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, street_stats: pd.DataFrame,
+                      enterprises: pd.DataFrame, hotline: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The streets cut to one zone, with what the zone map colours them by.
+
+    ``zone`` is one zone's row; ``enterprises`` / ``hotline`` are that zone's located rows
+    (need ``street``). Columns: name, area_km2, enterprises (located in the zone part),
+    hotline (the part's estimated cases: its located cases scaled by the street's
+    total / located, the same estimate as the zone's KPI, so the parts add up to it) and
+    hotline_density (per km²).
+    """
+    parts = gpd.overlay(streets[["name", "geometry"]], zone[["geometry"]], how="intersection",
+                        keep_geom_type=True)
+    parts["area_km2"] = parts.to_crs(METRIC_CRS).area.to_numpy() / 1e6
+    stats = street_stats.set_index("street")
+    factor = (stats["hotline_cases"] / stats["hotline_located"].where(stats["hotline_located"] > 0)).fillna(0.0)
+    parts["enterprises"] = parts["name"].map(enterprises[STREET].value_counts()).fillna(0).astype(int).to_numpy()
+    located = parts["name"].map(hotline[STREET].value_counts()).fillna(0)
+    parts["hotline"] = (located * parts["name"].map(factor).fillna(0.0)).to_numpy()
+    parts["hotline_density"] = (parts["hotline"] / parts["area_km2"].where(parts["area_km2"] > 0.05)).to_numpy()
+    return parts
 
 
 # ---------------------------------------------------------------- projects
@@ -205,7 +237,8 @@ def _parse_float(value: str | None) -> float | None:
 class ProjectFilter:
     """A project selection, as widgets set it and as the URL carries it.
 
-    Empty tuples and ``None`` bounds mean "no restriction".
+    Empty tuples and ``None`` bounds mean "no restriction". ``schedule`` holds plan states
+    (``running_late`` …, see :data:`SCHEDULES_LATE`).
     """
 
     zones: tuple[str, ...] = ()
@@ -213,6 +246,7 @@ class ProjectFilter:
     status: tuple[str, ...] = ()
     level: tuple[str, ...] = ()
     industry: tuple[str, ...] = ()
+    schedule: tuple[str, ...] = ()
     inv_min: float | None = None
     inv_max: float | None = None
     year_min: int | None = None
@@ -228,6 +262,7 @@ class ProjectFilter:
                    status=_parse_list(params.get("status"), STATUS_LABELS),
                    level=_parse_list(params.get("level"), LEVEL_LABELS),
                    industry=_parse_list(params.get("industry")),
+                   schedule=_parse_list(params.get("schedule"), dict.fromkeys(SCHEDULES_LATE)),
                    inv_min=_parse_float(params.get("inv_min")), inv_max=_parse_float(params.get("inv_max")),
                    year_min=year("year_min"), year_max=year("year_max"))
 
@@ -249,7 +284,7 @@ class ProjectFilter:
 
     def slug(self) -> str:
         """A short file-name part naming the restrictions, e.g. ``lize_under_construction``."""
-        parts = [*self.zones, *self.status, *self.level, *self.industry]
+        parts = [*self.zones, *self.status, *self.level, *self.industry, *self.schedule]
         if self.streets:
             parts.append(f"{len(self.streets)}streets" if len(self.streets) > 1 else self.streets[0])
         if self.inv_min is not None or self.inv_max is not None:
@@ -263,29 +298,47 @@ class ProjectFilter:
         return ProjectFilter(zones=self.zones, streets=self.streets)
 
 
+@dataclass(frozen=True)
+class FilterRanges:
+    """The slider ranges of the explorer: investment 0..top (亿元, whole), start years lo..hi."""
+
+    inv_top: float
+    year_lo: int
+    year_hi: int
+
+
+def filter_ranges(projects: pd.DataFrame) -> FilterRanges:
+    """Slider ranges that hold every project (a store with no dated project gets 2000–2030)."""
+    top = projects["investment_total"].max(skipna=True) if len(projects) else 0
+    years = start_year(projects).dropna()
+    lo, hi = (int(years.min()), int(years.max())) if len(years) else (2000, 2030)
+    return FilterRanges(float(math.ceil(max(top if pd.notna(top) else 0, 1))), lo, hi)
+
+
 def start_year(projects: pd.DataFrame) -> pd.Series:
     """The start year of each project (nullable Int64); needs ``start_date``."""
     return pd.to_datetime(projects["start_date"], errors="coerce").dt.year.astype("Int64")
 
 
-def filter_points(points: pd.DataFrame, flt: ProjectFilter) -> pd.DataFrame:
-    """Rows of any point layer in the filter's zones (any of them) and streets."""
+def filter_points(points: pd.DataFrame, id_column: str, members: pd.DataFrame, flt: ProjectFilter) -> pd.DataFrame:
+    """Rows of any point layer in ANY of the filter's zones (the union) and in its streets."""
     mask = pd.Series(True, index=points.index)
     if flt.zones:
-        zone_ids = points[ZONE_IDS].fillna("")
-        mask &= np.logical_or.reduce([zone_ids.str.contains(f",{z},", regex=False) for z in flt.zones])
+        mask &= in_zones(points, id_column, members, flt.zones)
     if flt.streets:
         mask &= points[STREET].isin(flt.streets)
     return points[mask]
 
 
-def filter_projects(projects: pd.DataFrame, flt: ProjectFilter) -> pd.DataFrame:
-    """The projects matching ``flt``; needs status, level, industry, investment_total, start_date."""
-    out = filter_points(projects, flt)
+def filter_projects(projects: pd.DataFrame, members: pd.DataFrame, flt: ProjectFilter) -> pd.DataFrame:
+    """The projects matching ``flt``; needs project_id, status, level, industry, investment_total,
+    start_date (and ``schedule`` when the filter restricts it)."""
+    out = filter_points(projects, "project_id", members, flt)
     mask = pd.Series(True, index=out.index)
-    for column, values in (("status", flt.status), ("level", flt.level), ("industry", flt.industry)):
+    for column, values in (("status", flt.status), ("level", flt.level), ("industry", flt.industry),
+                           ("schedule", flt.schedule)):
         if values:
-            mask &= out[column].isin(values)
+            mask &= out[column].isin(values) if column in out.columns else False
     inv = out["investment_total"]
     if flt.inv_min is not None:
         mask &= inv >= flt.inv_min
@@ -316,15 +369,30 @@ def industry_mix(projects: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(names="industry").sort_values("projects", ascending=False)
 
 
+def monthly_trend(monthly: pd.DataFrame, level: str, key: str) -> pd.DataFrame:
+    """One area's 12345 cases and rates by month (``hotline_monthly`` rows summed over
+    categories): columns month, cases, response_rate, resolution_rate, satisfaction_rate."""
+    rows = monthly[(monthly["level"] == level) & (monthly["key"] == key)]
+    if rows.empty:
+        return pd.DataFrame(columns=["month", "cases", *RATE_METRICS])
+    cases_col = "cases_estimate" if "cases_estimate" in rows.columns else "cases"
+    sums = rows.groupby("month")[[cases_col, "responded_true", "responded_known", "resolved_true",
+                                  "resolved_known", "satisfied_true", "satisfied_known"]].sum()
+    out = pd.DataFrame({"cases": sums[cases_col]})
+    for key_, flag in (("response_rate", "responded"), ("resolution_rate", "resolved"),
+                       ("satisfaction_rate", "satisfied")):
+        out[key_] = sums[f"{flag}_true"] / sums[f"{flag}_known"].where(sums[f"{flag}_known"] > 0)
+    return out.reset_index().sort_values("month")
+
+
 def zone_names(zones: pd.DataFrame, lang: str = "zh") -> dict[str, str]:
     """zone_id → display name in ``lang``, in "4+4" order."""
     ordered = order_zones(zones)
     column = "name_en" if lang == "en" and "name_en" in ordered else "name"
-    return dict(zip(ordered["zone_id"], ordered[column].fillna(ordered["name"])))
+    return dict(zip(ordered["zone_id"], ordered[column].fillna(ordered["name"]), strict=True))
 
 
-def zone_labels(zone_ids: str | None, names: Mapping[str, str], sep: str = "、") -> str:
-    """``",lize,hexi,"`` → ``"丽泽金融商务区、河西地区"`` (names joined by ``sep``)."""
-    ids = [z for z in (zone_ids or "").split(",") if z]
-    return sep.join(names.get(z, z) for z in ids)
+def zone_labels(zone_ids: tuple[str, ...], names: Mapping[str, str], sep: str = "、") -> str:
+    """``("lize", "hexi")`` → ``"丽泽金融商务区、河西地区"`` (names joined by ``sep``)."""
+    return sep.join(names.get(z, z) for z in zone_ids)
 

@@ -7,15 +7,17 @@ by themselves.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 
 import streamlit as st
 
-from dashboard import data, i18n
+from dashboard import access, audit, data, i18n, state
+from dashboard.export import ExportInfo
 from dashboard.maps import Basemap, basemap_for
-
-LANG_KEY = "lang"  # the language switch (a widget: Streamlit gives it a new id on every page)
-_LANG_CHOICE = "_lang"  # the language chosen, kept here so it survives page changes
+from dashboard.queries import METRICS
 
 _CSS = """<style>
 html, body, [class*="css"], .stApp {font-family: 'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif;}
@@ -32,12 +34,15 @@ h1 {font-size: 1.9rem !important;}
 .ft-banner.schematic {background: #eef4fb; border: 1px solid #7aa7d8; color: #1f4e7a;}
 .ft-banner.open {background: #fdecea; border: 1px solid #e57373; color: #8a1c1c;}
 .ft-asof {font-size: 0.9rem; color: #4a5563; margin: 2px 0 0 2px;}
+/* The watermark: above everything on the page (maps' iframes included), below the top bar,
+   and never in the way of a click. */
+.ft-watermark {position: fixed; inset: 0; z-index: 999; pointer-events: none; background-repeat: repeat;}
 </style>"""
 
 
 def lang() -> str:
     """The session's language: ``zh`` (default) or ``en``."""
-    return st.session_state.get(_LANG_CHOICE) or "zh"
+    return st.session_state.get(state.LANG_CHOICE) or "zh"
 
 
 def t(key: str, **values: object) -> str:
@@ -48,13 +53,13 @@ def t(key: str, **values: object) -> str:
 def setup_page() -> None:
     """Styles and the language switch; call once per run, before the pages."""
     st.markdown(_CSS, unsafe_allow_html=True)
-    if _LANG_CHOICE not in st.session_state:
-        st.session_state[_LANG_CHOICE] = "en" if st.query_params.get("lang") == "en" else "zh"
+    if state.LANG_CHOICE not in st.session_state:
+        st.session_state[state.LANG_CHOICE] = "en" if st.query_params.get("lang") == "en" else "zh"
 
 
 def _remember_lang() -> None:
     """The switch was used: keep its choice (deselecting the current language means Chinese)."""
-    st.session_state[_LANG_CHOICE] = st.session_state.get(LANG_KEY) or "zh"
+    st.session_state[state.LANG_CHOICE] = st.session_state.get(state.LANG_WIDGET) or "zh"
 
 
 def banner(kind: str, text: str) -> None:
@@ -107,11 +112,6 @@ def basemap_note(bm: Basemap) -> str | None:
     return t("amap_note") if bm.display_crs == "gcj02" else None
 
 
-def show_error(exc: Exception) -> None:
-    """A user-fixable error, shown kindly (no traceback)."""
-    st.error(str(exc))
-
-
 def clicked_properties(result: object) -> dict:
     """The properties of the feature last clicked on an ``st_folium`` map ({} when none).
 
@@ -127,36 +127,110 @@ def clicked_properties(result: object) -> dict:
 
 
 def page_title(key: str) -> None:
-    """The page heading (app title and page name) with the language switch beside it."""
-    left, right = st.columns([5, 1], vertical_alignment="center")
+    """The page heading (app title and page name) with the language switch and, once signed in,
+    the account menu (name, role, logout) beside it."""
+    from dashboard import auth  # here: auth draws with this module's helpers
+
+    viewer = access.current_viewer()
+    left, right, account = st.columns([5, 1, 1] if viewer.signed_in else [5, 1, 0.01], vertical_alignment="center")
     left.markdown(f"### {t('app_title')} · {t(key)}")
     # Seeded on every page: the widget's own state is dropped when another page's switch replaces it.
-    st.session_state[LANG_KEY] = lang()
-    right.segmented_control(i18n.t("language"), i18n.LANGS, key=LANG_KEY, label_visibility="collapsed",
+    st.session_state[state.LANG_WIDGET] = lang()
+    right.segmented_control(i18n.t("language"), i18n.LANGS, key=state.LANG_WIDGET, label_visibility="collapsed",
                             on_change=_remember_lang, format_func=lambda code: i18n.LANG_NAMES[code])
+    with account:
+        auth.account_menu(viewer)
 
 
 def metric_label(metric: str, code: str | None = None) -> str:
-    """The label of an overview metric (the hotline rate's unit depends on the data).
+    """The label of an indicator (the 12345 rate's unit follows :func:`dashboard.data.rate_policy`).
 
     ``code`` fixes the language, for widget ``format_func``s that may run outside a page run.
     """
     code = code or lang()
     if metric == "hotline_rate":
-        key = "m_hotline_rate" if data.hotline_rate_unit() == "per_10k" else "m_hotline_density"
-        return i18n.t(key, code)
+        return i18n.t("m_hotline_rate" if data.rate_policy().per_10k else "m_hotline_density", code)
     return i18n.t(f"m_{metric}", code)
 
 
-def metric_value(metric: str, value: object) -> str:
-    """A metric's value formatted for the session's language."""
-    code = lang()
-    if metric == "investment":
-        return i18n.fmt_yi(value, code)
+def metric_help(metric: str) -> str:
+    """The indicator's definition, one hover away (the ? beside each KPI)."""
     if metric == "hotline_rate":
-        if data.hotline_rate_unit() == "per_10k":
-            return i18n.fmt_rate(value, code)
-        return i18n.fmt_density(value, code)
+        return t("rate_note") if data.rate_policy().per_10k else t("density_note")
+    if metric == "coverage":
+        return t("h_coverage", m=f"{coverage_m():,.0f}")
+    return t(f"h_{metric}")
+
+
+def coverage_m() -> float:
+    """The coverage distance this build used (metres, straight line)."""
+    stats = data.zone_stats()
+    return float(stats["coverage_m"].iloc[0]) if len(stats) and "coverage_m" in stats else 1000.0
+
+
+def metric_value(metric: str, value: object) -> str:
+    """An indicator's value formatted for the session's language."""
+    code = lang()
+    kind = METRICS[metric].kind
+    if kind == "yi":
+        return i18n.fmt_yi(value, code)
+    if kind == "share":
+        return i18n.fmt_pct(value, code)
+    if kind == "rate":
+        return i18n.fmt_rate(value, code) if data.rate_policy().per_10k else i18n.fmt_density(value, code)
     unit = {"projects": "unit_projects", "enterprises": "unit_enterprises", "service_package": "unit_enterprises",
-            "stations": "unit_stations", "hotline": "unit_cases"}.get(metric)
+            "stations": "unit_stations", "projects_delayed": "unit_projects"}.get(metric)
     return i18n.fmt_int(value, code, t(unit) if unit else "")
+
+
+def kpi(metric: str, value: object, extra: str | None = None) -> tuple[str, str, str]:
+    """One KPI card (label, value, definition) for :func:`kpi_row`."""
+    help_text = metric_help(metric)
+    return metric_label(metric), metric_value(metric, value), f"{help_text}\n\n{extra}" if extra else help_text
+
+
+def watermark(viewer: access.Viewer, when: datetime | None = None) -> None:
+    """The signed-in user's name and the time, faint and repeated across the whole page (maps
+    included): a screenshot that leaks says whose it was. Nothing for the ``open`` viewer."""
+    if not viewer.signed_in:
+        return
+    label = f"{viewer.name} · {(when or datetime.now()).strftime('%Y-%m-%d %H:%M')}"
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="420" height="250">'
+           '<text x="210" y="125" text-anchor="middle" transform="rotate(-22 210 125)" '
+           "font-family=\"'Noto Sans CJK SC','Microsoft YaHei',sans-serif\" font-size=\"18\" "
+           f'fill="#1d2b3a" fill-opacity="0.13">{xml_escape(label)}</text></svg>')
+    url = "data:image/svg+xml;charset=utf-8," + quote(svg, safe="")
+    st.markdown(f'<div class="ft-watermark" data-testid="ft-watermark" aria-hidden="true" '
+                f'data-user="{html.escape(viewer.name)}" data-label="{html.escape(label)}" '
+                f'style="background-image: url(&quot;{url}&quot;);"></div>', unsafe_allow_html=True)
+
+
+def page_refused(title_key: str, viewer: access.Viewer) -> None:
+    """What a page says to a role that may not open it: its title and why, nothing of the data."""
+    page_title(title_key)
+    st.error(t("page_refused", role=i18n.role_label(viewer.role, lang())))
+
+
+def download_refused(layer: str) -> None:
+    """What the downloads page says when a layer is asked for that this role may not take."""
+    st.error(t("download_refused", layer=i18n.enum_label("layer", layer, lang()) + f" ({layer})",
+               role=i18n.role_label(access.current_viewer().role, lang())))
+
+
+def export_info(*, layer: str, filters: Mapping[str, object] | None, fmt: str, crs: str | None, rows: int,
+                personal: str) -> ExportInfo:
+    """The metadata a downloaded file carries (who, when, what, masked or not)."""
+    viewer = access.current_viewer()
+    return ExportInfo(user=viewer.name, role=viewer.role or "-", layer=layer, filters=audit.filters_text(filters),
+                      fmt=fmt, crs=crs, rows=rows, personal_data=personal)
+
+
+def audited_download(produce: Callable[[ExportInfo], bytes], info: ExportInfo, page: str) -> Callable[[], bytes]:
+    """``st.download_button``'s ``data``: the file, made when clicked and served only once the
+    audit log has it (:func:`dashboard.audit.served_after_record`; while no sign-in is
+    configured a download is recorded when it can be, and served either way, as before)."""
+    from dashboard import auth
+
+    settings = data.settings()
+    return audit.served_after_record(auth.audit_log(settings), info, page, auth.client_address(), produce,
+                                     required=settings.sign_in_required)

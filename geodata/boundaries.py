@@ -26,6 +26,9 @@ STREETS_FILE: Path = FILES_DIR / "streets.geojson"
 ZONES_FILE: Path = FILES_DIR / "zones.geojson"
 PROVENANCE_FILE: Path = FILES_DIR / "provenance.json"
 
+# The attribute columns of the bundled files, as ``make_schematic`` writes them. The loaders
+# declare the store's columns themselves (``loaders.schema``); reading, this module returns
+# what the files hold.
 STREET_COLUMNS: tuple[str, ...] = ("name", "code", "name_en", "kind", "aliases", "population",
                                    "area_km2", "precision", "source")
 ZONE_COLUMNS: tuple[str, ...] = ("zone_id", "name", "name_en", "kind", "area_km2", "precision",
@@ -131,14 +134,6 @@ def zone_alias_table() -> dict[str, str]:
     return table
 
 
-def resolve_zone(value: object) -> str | None:
-    """The zone_id for a zone as an agency wrote it, or None when it names no known zone."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    key = _alias_key(str(value))
-    return zone_alias_table().get(key) if key else None
-
-
 @lru_cache(maxsize=None)
 def _read_district() -> gpd.GeoDataFrame:
     return gpd.read_file(DISTRICT_FILE).to_crs(STORAGE_CRS)
@@ -150,8 +145,7 @@ def _read_streets() -> gpd.GeoDataFrame:
     frame["code"] = frame["code"].astype(str)
     frame["population"] = frame["population"].astype("float64")
     frame["area_km2"] = frame["area_km2"].astype("float64")
-    frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
-    return frame[[*STREET_COLUMNS, "geometry"]]
+    return frame.sort_values("code", kind="stable").reset_index(drop=True)
 
 
 @lru_cache(maxsize=None)
@@ -160,7 +154,7 @@ def _read_zones() -> gpd.GeoDataFrame:
     frame["area_km2"] = frame["area_km2"].astype("float64")
     order = {zone_id: zone["order"] for zone_id, zone in ZONES.items()}
     frame = frame.assign(_order=frame["zone_id"].map(order)).sort_values("_order", kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True)[[*ZONE_COLUMNS, "geometry"]]
+    return frame.drop(columns="_order").reset_index(drop=True)
 
 
 @lru_cache(maxsize=None)
@@ -176,10 +170,10 @@ def load_district() -> gpd.GeoDataFrame:
 def load_streets() -> gpd.GeoDataFrame:
     """The 26 township-level units, schematic, EPSG:4326, ordered by code.
 
-    Columns: ``name`` (canonical, e.g. 右安门街道), ``code`` (12-digit string),
-    ``name_en``, ``kind`` (街道/镇), ``aliases`` ("|"-joined), ``population`` (null:
-    no reliable figure per unit is bundled), ``area_km2``, ``precision``, ``source``,
-    ``geometry``.
+    Columns (what the file holds, :data:`STREET_COLUMNS`): ``name`` (canonical, e.g.
+    右安门街道), ``code`` (12-digit string), ``name_en``, ``kind`` (街道/镇), ``aliases``
+    ("|"-joined), ``population`` (null: no reliable figure per unit is bundled),
+    ``area_km2``, ``precision``, ``source``, ``geometry``.
     """
     return _read_streets().copy()
 
@@ -187,8 +181,9 @@ def load_streets() -> gpd.GeoDataFrame:
 def load_zones() -> gpd.GeoDataFrame:
     """The eight "4+4" zones, schematic, EPSG:4326, in ``ZONES`` order.
 
-    Columns: ``zone_id``, ``name``, ``name_en``, ``kind`` (key_area/cluster),
-    ``area_km2``, ``precision``, ``source``, ``geometry``. Zones may overlap.
+    Columns (what the file holds, :data:`ZONE_COLUMNS`): ``zone_id``, ``name``,
+    ``name_en``, ``kind`` (key_area/cluster), ``area_km2``, ``precision``, ``source``,
+    ``geometry``. Zones may overlap.
     """
     return _read_zones().copy()
 

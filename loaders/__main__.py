@@ -1,4 +1,4 @@
-"""``python -m loaders build --source DIR --store TARGET [--report FILE]``."""
+"""``python -m loaders build --source DIR --store TARGET [--report FILE] [--coverage-m METRES]``."""
 from __future__ import annotations
 
 import argparse
@@ -15,12 +15,15 @@ def main(argv: list[str] | None = None) -> int:
                                      description="丰台“4+4”功能区看板的数据构建工具 (loaders for the Fengtai 4+4 dashboard)")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build a store from a source folder (the bundled sample when none)")
-    b.add_argument("--source", type=Path, help="folder with projects.*, enterprises.*, stations.*, hotline.* "
-                                               "[streets.*, zones.*]; default: the bundled sample data")
+    b.add_argument("--source", type=Path, help="folder with projects.*, enterprises.*, stations.*, hotline.*, "
+                                               "communities.* [streets.*, zones.*]; default: the bundled sample data")
     b.add_argument("--store", help="target .gpkg path or postgresql:// URL; default: the bundled sample store")
     b.add_argument("--report", type=Path, help="also write the build report JSON to this file")
     b.add_argument("--coord-sys", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
                    help="coordinate system of rows whose file has no coord_sys column (default wgs84)")
+    b.add_argument("--coverage-m", type=_metres, default=1000.0, metavar="METRES",
+                   help="a 先丰站 covers a community within this straight-line distance (default 1000, "
+                        "the 15-minute walk)")
     b.add_argument("--quiet", action="store_true", help="no progress display")
     s = sub.add_parser("sample", help="write the synthetic sample source files")
     s.add_argument("--out", type=Path, required=True)
@@ -30,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             from loaders.build import build
-            build(args.source, args.store, args.report, args.coord_sys, progress=not args.quiet)
+            build(args.source, args.store, args.report, args.coord_sys, progress=not args.quiet,
+                  coverage_m=args.coverage_m)
         else:
             from loaders.sample import write_sample
             write_sample(args.out, scale=args.scale)
@@ -54,6 +58,17 @@ def main(argv: list[str] | None = None) -> int:
               "recurs, report it with the build report; LOADERS_DEBUG=1 shows the details).", file=sys.stderr)
         return 2
     return 0
+
+
+def _metres(text: str) -> float:
+    """``--coverage-m``: a positive distance in metres."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a distance in metres, got {text!r}") from None
+    if not 0 < value < 100_000:
+        raise argparse.ArgumentTypeError(f"expected metres between 0 and 100000, got {text}")
+    return value
 
 
 def _debug() -> bool:

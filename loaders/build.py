@@ -5,8 +5,10 @@
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,12 +21,40 @@ from tqdm import tqdm
 from geodata import boundaries
 from geodata.crs import METRIC_CRS, STORAGE_CRS
 from geodata.names import CODE_BY_NAME, UNITS, aliases_of, normalise_text, resolve_street
-from loaders.clean import REJECT_COLUMNS, Problems, clean_layer
+from loaders.clean import clean_layer, community_ids, reject_duplicates
 from loaders.errors import BuildError
+from loaders.indicators import (
+    DEFAULT_COVERAGE_M,
+    as_of_date,
+    community_coverage,
+    compute_stats,
+    hotline_monthly,
+    project_schedule,
+)
+from loaders.membership import empty_members, member_rows
 from loaders.place import Boundaries, place_layer
-from loaders.read import find_layer_files, read_layer_file
-from loaders.report import add_layer, new_report, summary_lines, write_report
-from loaders.schema import POINT_LAYERS, SOURCE_FILE, SOURCE_ROW, STORE_COLUMNS
+from loaders.read import LayerTable, find_layer_files, read_layer_file
+from loaders.report import (
+    REJECT_COLUMNS,
+    Problems,
+    Warning,
+    add_layer,
+    add_warnings,
+    new_report,
+    summary_lines,
+    write_report,
+)
+from loaders.schema import (
+    HOTLINE_MONTHLY,
+    LAYER_LABELS,
+    LAYERS,
+    POINT_LAYERS,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    STREET_STATS,
+    ZONE_MEMBERS,
+    ZONE_STATS,
+)
 from loaders.store import DATA_DIR, default_store_path, open_store, redact_target
 from loaders.validate import check_store_frame
 
@@ -32,11 +62,15 @@ SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
 
 
 def build(source: Path | None = None, target: str | None = None, report_path: Path | None = None,
-          default_coord_sys: str = "wgs84", progress: bool = True) -> dict:
+          default_coord_sys: str = "wgs84", progress: bool = True, coverage_m: float = DEFAULT_COVERAGE_M,
+          now: datetime | None = None) -> dict:
     """Build a store from ``source`` (the bundled sample when None) into ``target``.
 
-    Returns the build report. Raises :class:`BuildError` when the build cannot finish;
-    the previous store is then untouched.
+    ``coverage_m`` is the straight-line distance within which a 先丰站 covers a community;
+    ``now`` is the build's clock (``built_at``, and the date delays are measured on;
+    the current time when None: tests pass a fixed one). Returns the build report.
+    Raises :class:`BuildError` when the build cannot finish; the previous store is then
+    untouched.
     """
     sample = source is None
     if sample:
@@ -44,32 +78,25 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         source = ensure_sample_source(SAMPLE_SOURCE_DIR)
     target = str(target or default_store_path())
     store = open_store(target)
-    files, unknown = find_layer_files(Path(source))
-    report = new_report(sample, str(source), redact_target(target))
-    for name in unknown:
-        report["warnings"].append({"layer": None, "file": name, "row": None, "column": None, "value": name,
-                                   "kind": "unknown_file",
-                                   "message": f"文件 {name} 不对应任何图层，未读取；文件名应为 projects/enterprises/"
-                                              "stations/hotline/streets/zones 加 .csv/.xlsx/.geojson/.gpkg/.zip"})
-    if not any(layer in files for layer in POINT_LAYERS):
-        raise BuildError(f"{source} 中没有任何数据文件（projects.*、enterprises.*、stations.*、hotline.*）；"
-                         "请检查 --source 指向的文件夹和文件名。")
-    bounds, geometry_layers = _boundaries(files, report, progress)
+    report = new_report(sample, str(source), redact_target(target), now)
+    report["code_version"] = code_version()
+    files = _source_files(Path(source), report)
+    bounds, geometry_layers = _boundaries(files, report)
     layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
+    links: dict[str, pd.DataFrame] = {}
     for layer in POINT_LAYERS:
         if layer in files:
-            layers[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer], bounds, report,
-                                             default_coord_sys, progress)
+            layers[layer], links[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer],
+                                                           bounds, report, default_coord_sys, progress)
     report["provenance"] = _provenance(files)
     report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                     for name in ("streets", "zones")}
-    for name, frame in layers.items():
-        try:
-            check_store_frame(name, frame)
-        except SchemaErrors as exc:
-            raise BuildError(f"内部一致性检查未通过，未写入任何数据（这是程序缺陷，请连同数据报告开发者）：图层 {name}："
-                             f"{str(exc).splitlines()[0][:300]} (internal consistency check failed)") from exc
-    store.write_all(layers, report)
+    as_of = pd.Timestamp(report["built_at"])
+    report["as_of"] = as_of_date(as_of).date().isoformat()
+    report["coverage_m"] = float(coverage_m)
+    layers, tables = _indicators(layers, links, as_of, coverage_m)
+    _check_store_frames({**layers, **tables})
+    store.write_all({**layers, **tables}, report)
     if report_path:
         write_report(report, Path(report_path))
     if progress:
@@ -77,11 +104,93 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     return report
 
 
+def _source_files(source: Path, report: dict) -> dict[str, Path]:
+    """Each layer's file in ``source``; files that match no layer become warnings. At least one
+    point layer is needed."""
+    files, unknown = find_layer_files(source)
+    add_warnings(report, [Warning(file=name, value=name, kind="unknown_file",
+                                  message=f"文件 {name} 不对应任何图层，未读取；文件名应为 projects/enterprises/"
+                                          "stations/hotline/communities/streets/zones 加 "
+                                          ".csv/.xlsx/.geojson/.gpkg/.zip") for name in unknown])
+    if not any(layer in files for layer in POINT_LAYERS):
+        raise BuildError(f"{source} 中没有任何数据文件（projects.*、enterprises.*、stations.*、hotline.*、"
+                         "communities.*）；请检查 --source 指向的文件夹和文件名。")
+    return files
+
+
+def _check_store_frames(frames: dict[str, pd.DataFrame]) -> None:
+    """The last gate (``loaders.validate``): a frame breaking the store's declared promises is a
+    bug, and the build stops before anything is written."""
+    for name, frame in frames.items():
+        try:
+            check_store_frame(name, frame)
+        except SchemaErrors as exc:
+            cases = exc.failure_cases
+            broken = "; ".join(f"{c} {k}: {v}" for c, k, v in zip(cases["column"], cases["check"],
+                                                                   cases["failure_case"].astype(str)))
+            broken = broken or " ".join(str(exc).split())
+            raise BuildError(f"内部一致性检查未通过，未写入任何数据（这是程序缺陷，请连同数据报告开发者）：{name}："
+                             f"{broken[:300]} (internal consistency check failed)") from exc
+
+
+def _indicators(layers: dict[str, gpd.GeoDataFrame], links: dict[str, pd.DataFrame], as_of: pd.Timestamp,
+                coverage_m: float) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, pd.DataFrame]]:
+    """The zone link table and the indicator tables, and the per-record indicator columns.
+
+    Needs the placed layers (``streets``, ``zones`` and the point layers present) and each
+    point layer's zone ``links`` (``row``, ``zone_id``). Returns new layers, with projects'
+    ``schedule`` / ``days_late`` and communities' ``nearest_station_m`` / ``covered``, and
+    the tables ``zone_members``, ``zone_stats``, ``street_stats``, ``hotline_monthly``.
+    """
+    members = pd.concat([member_rows(layer, layers[layer], links[layer]) for layer in links],
+                        ignore_index=True) if links else empty_members()
+    layers = dict(layers)
+    if "projects" in layers:
+        projects = layers["projects"]
+        layers["projects"] = projects.join(project_schedule(projects, as_of))
+    if "communities" in layers:
+        communities = layers["communities"]
+        coverage = community_coverage(communities, layers.get("stations"), coverage_m)
+        if "stations" not in layers:   # no stations file: coverage is not known, not "none"
+            coverage = coverage.assign(covered=pd.array([pd.NA] * len(coverage), dtype="boolean"))
+        layers["communities"] = communities.join(coverage)
+    for layer in POINT_LAYERS:
+        if layer in layers:
+            layers[layer] = _store_columns(layer, layers[layer])
+    points = {layer: layers.get(layer) for layer in POINT_LAYERS}
+    zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, members, as_of, coverage_m)
+    monthly = hotline_monthly(layers.get("hotline"), members, layers["streets"])
+    return layers, {ZONE_MEMBERS: members, ZONE_STATS: zone_stats, STREET_STATS: street_stats,
+                    HOTLINE_MONTHLY: monthly}
+
+
+def code_version() -> str:
+    """A fingerprint of the code and bundled data a build depends on (loaders/, geodata/).
+
+    The bundled sample store records it; :func:`ensure_sample_store` rebuilds the sample when
+    it differs, so a change to the loaders is never hidden behind a stale git-ignored store.
+    """
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    files = sorted([*root.joinpath("loaders").glob("*.py"), *root.joinpath("geodata").glob("*.py"),
+                    *root.joinpath("geodata", "files").glob("*")])
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def ensure_sample_store(target: Path | None = None) -> str:
-    """The bundled sample store's path, building it first when missing."""
+    """The bundled sample store's path, (re)building it when missing or made by other code."""
     path = Path(target or default_store_path())
-    if not path.exists():
-        build(None, str(path), progress=False)
+    if path.exists():
+        try:
+            current = open_store(str(path)).read_report().get("code_version")
+        except Exception:  # noqa: BLE001 - an unreadable or old sample store is simply rebuilt
+            current = None
+        if current == code_version():
+            return str(path)
+    build(None, str(path), progress=False)
     return str(path)
 
 
@@ -106,8 +215,22 @@ def _bar(progress: bool, layer: str, stage: str, total: int) -> tqdm:
                 disable=not progress, leave=True, mininterval=0.5)
 
 
+def _store_columns(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The declared store columns of ``layer`` that ``frame`` has, in store order, numbers, dates and
+    yes/no in their declared dtypes (population read as whole numbers is still a float column),
+    and its geometry. A declared column it lacks is a bug, which the check before writing names."""
+    declared = LAYERS[layer]
+    columns = [c for c in declared.dtypes if c in frame.columns]
+    dtypes = {c: declared.column(c).dtype for c in columns if declared.column(c).type != "text"}
+    return gpd.GeoDataFrame(frame[columns].astype(dtypes), geometry=frame.geometry, crs=STORAGE_CRS)
+
+
 def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
-                       default_coord_sys: str, progress: bool) -> gpd.GeoDataFrame:
+                       default_coord_sys: str, progress: bool) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read, clean and place one point layer; record it in the report.
+
+    Returns the placed frame (with ``source_file``) and its zone links (``row``, ``zone_id``).
+    """
     started = time.perf_counter()
     with _bar(progress, layer, "读取 read", 1) as bar:
         table = read_layer_file(layer, path)
@@ -121,42 +244,43 @@ def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
         placed = place_layer(layer, path.name, cleaned.frame, bounds)
         bar.update(len(cleaned.frame))
     frame = placed.frame.assign(**{SOURCE_FILE: path.name})
-    rejects = pd.concat([cleaned.rejects, placed.rejects], ignore_index=True)
-    warnings = [*_file_notes(table), *cleaned.warnings, *placed.warnings]
-    add_layer(report, layer, path.name, n, len(frame), rejects, warnings, time.perf_counter() - started)
-    columns = [c for c in STORE_COLUMNS[layer] if c in frame.columns]
-    return gpd.GeoDataFrame(frame[columns], geometry=frame.geometry, crs=STORAGE_CRS)
+    keyed = _with_record_ids(layer, path, frame)
+    rejects = pd.concat([cleaned.rejects, placed.rejects, keyed.rejects], ignore_index=True)
+    warnings = [*table.notes, *cleaned.warnings, *placed.warnings]
+    add_layer(report, layer, path.name, n, len(keyed.frame), rejects, warnings, time.perf_counter() - started)
+    return keyed.frame, placed.links
 
 
-def _file_notes(table) -> list[dict]:  # noqa: ANN001 - read.LayerTable
-    notes = []
-    if table.ignored_columns:
-        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": None,
-                      "value": "、".join(table.ignored_columns), "kind": "ignored_columns",
-                      "message": f"未识别的列已忽略：{'、'.join(table.ignored_columns)}"})
-    if table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
-        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": None,
-                      "value": table.encoding, "kind": "encoding",
-                      "message": f"文件编码识别为 {table.encoding}，已转换 (decoded as {table.encoding})"})
-    for column, unit in table.units.items():
-        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": column,
-                      "value": unit, "kind": "unit", "message": f"列 {column} 的单位为{unit}，已换算"})
-    for note in getattr(table, "notes", ()):
-        notes.append({"layer": table.layer, "file": table.path.name, "row": None, "column": None,
-                      "value": None, "kind": "file_repaired", "message": note})
-    return notes
+@dataclass
+class _Keyed:
+    """A placed layer with its record ids, and the rows refused for a repeated id."""
+    frame: gpd.GeoDataFrame
+    rejects: pd.DataFrame
 
 
-def _boundaries(files: dict[str, Path], report: dict, progress: bool) -> tuple[Boundaries, dict]:
+def _with_record_ids(layer: str, path: Path, frame: gpd.GeoDataFrame) -> _Keyed:
+    """Communities get their ``community_id`` once placed (it names the canonical street) and
+    repeats are rejected; the other layers carry their id from the file already."""
+    if layer != "communities":
+        return _Keyed(frame, pd.DataFrame(columns=REJECT_COLUMNS))
+    ids = community_ids(frame)
+    problems = Problems(frame.index)
+    reject_duplicates(problems, ids, frame[SOURCE_ROW], "社区")
+    keep = ~problems.rejected
+    return _Keyed(frame.assign(community_id=ids).loc[keep], problems.to_rejects(layer, path.name, frame))
+
+
+def _boundaries(files: dict[str, Path], report: dict) -> tuple[Boundaries, dict]:
+    """The streets and zones points are placed in: official files where given, else the bundled ones."""
     streets = _official_streets(files["streets"], report) if "streets" in files else _bundled("streets", report)
-    zones = _official_zones(files["zones"], streets, report) if "zones" in files else _bundled("zones", report)
+    zones = _official_zones(files["zones"], report) if "zones" in files else _bundled("zones", report)
     # Bundled zone spellings only make sense with the bundled zones.
     aliases = {} if "zones" in files else dict(boundaries.zone_alias_table())
     for zone_id, name in zip(zones["zone_id"], zones["name"]):
         aliases[normalise_text(zone_id).lower()] = zone_id
         aliases[normalise_text(name).lower()] = zone_id
-    streets = streets.reset_index(drop=True)
-    zones = zones.reset_index(drop=True)
+    streets = _store_columns("streets", streets.reset_index(drop=True))
+    zones = _store_columns("zones", zones.reset_index(drop=True))
     return Boundaries(streets, zones, aliases), {"streets": streets, "zones": zones}
 
 
@@ -165,13 +289,6 @@ def _bundled(layer: str, report: dict) -> gpd.GeoDataFrame:
     report["layers"][layer] = {"file": f"geodata/files/{layer}.geojson (内置示意)", "read": len(frame),
                                "loaded": len(frame), "rejected": 0}
     return frame
-
-
-def _geometry_rejects(layer: str, path: Path, frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    bad = problems.rejected
-    return pd.DataFrame({"layer": layer, "file": path.name, "row": frame.loc[bad, SOURCE_ROW].astype(int),
-                         "column": problems.column[bad], "value": problems.value[bad],
-                         "reason": problems.reason[bad]}, columns=REJECT_COLUMNS)
 
 
 # An invalid polygon (a self-crossing ring, a hole touching its shell...) is repaired with
@@ -264,26 +381,35 @@ def _pct(share: float) -> str:
 
 
 def _repair_warnings(layer: str, path: Path, frame: pd.DataFrame, check: PolygonCheck, labels: pd.Series,
-                     keep: pd.Series) -> list[dict]:
-    """One ``geometry_repaired`` warning per kept row whose invalid polygon was repaired."""
+                     keep: pd.Series) -> list[Warning]:
+    """One ``geometry_repaired`` warning per kept row whose invalid polygon was repaired (a few
+    boundary polygons: a loop is fine)."""
     out = []
     for i in frame.index[check.repaired & keep]:
         before, after = float(check.area_before_m2[i]), float(check.area_after_m2[i])
-        out.append({"layer": layer, "file": path.name, "row": int(frame.at[i, SOURCE_ROW]), "column": "geometry",
-                    "value": str(labels[i]), "kind": "geometry_repaired",
-                    "message": f"{labels[i]}的边界几何无效（自相交等），已自动修复（make_valid，只保留面）后使用："
-                               f"修复前面积（按原坐标环计算）{_m2(before)}，修复后 {_m2(after)}，"
-                               f"变化 {after - before:+,.0f} m²（{_pct(abs(after - before) / before)}）；"
-                               f"建议在 GIS 软件中核对 (invalid polygon repaired: area {_m2(before)} before "
-                               f"(shoelace area of the rings as given), {_m2(after)} after, in {METRIC_CRS})"})
+        out.append(Warning(layer=layer, file=path.name, row=int(frame.at[i, SOURCE_ROW]), column="geometry",
+                           value=str(labels[i]), kind="geometry_repaired",
+                           message=f"{labels[i]}的边界几何无效（自相交等），已自动修复（make_valid，只保留面）后使用："
+                                   f"修复前面积（按原坐标环计算）{_m2(before)}，修复后 {_m2(after)}，"
+                                   f"变化 {after - before:+,.0f} m²（{_pct(abs(after - before) / before)}）；"
+                                   f"建议在 GIS 软件中核对 (invalid polygon repaired: area {_m2(before)} before "
+                                   f"(shoelace area of the rings as given), {_m2(after)} after, in {METRIC_CRS})"))
     return out
 
 
+def _read_boundary_file(layer: str, path: Path) -> LayerTable:
+    """An official streets or zones file, which must hold geometry."""
+    table = read_layer_file(layer, path)
+    if not isinstance(table.frame, gpd.GeoDataFrame):
+        raise BuildError(f"{path.name}: {LAYER_LABELS[layer]}必须是带几何的文件（.geojson/.gpkg/.zip Shapefile）。")
+    return table
+
+
 def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
-    table = read_layer_file("streets", path)
+    """Official street polygons: names resolved (a 9/12-digit code decides an old or ambiguous
+    name), repeats and bad geometry refused, invalid rings repaired where that is safe."""
+    table = _read_boundary_file("streets", path)
     raw = table.frame
-    if not isinstance(raw, gpd.GeoDataFrame):
-        raise BuildError(f"{path.name}: 街镇边界必须是带几何的文件（.geojson/.gpkg/.zip Shapefile）。")
     problems = Problems(raw.index)
     resolved = raw["name"].map(resolve_street)
     names, reasons = resolved.str[0], resolved.str[1]
@@ -306,33 +432,32 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
         "area_km2": check.geometry.to_crs(METRIC_CRS).area / 1e6,
         "precision": "official", "source": path.name,
     }, geometry=check.geometry, crs=STORAGE_CRS).loc[keep]
-    rejects = _geometry_rejects("streets", path, raw, problems)
-    warnings = [*_file_notes(table), *_repair_warnings("streets", path, raw, check, names.fillna(raw["name"]), keep)]
+    rejects = problems.to_rejects("streets", path.name, raw)
+    warnings = [*table.notes, *_repair_warnings("streets", path, raw, check, names.fillna(raw["name"]), keep)]
     add_layer(report, "streets", path.name, len(raw), len(out), rejects, warnings, 0.0)
     if out.empty:
         raise BuildError(f"{path.name}: 没有一条可用的街镇边界（全部被拒绝），无法落点；原因见报告。")
     # A street whose only row was rejected for its geometry is in the file: say so, not "missing".
     bad_geometry = sorted(set(names[check.rejected & names.notna()]) - set(out["name"]))
     if bad_geometry:
-        report["warnings"].append({
-            "layer": "streets", "file": path.name, "row": None, "column": "geometry",
-            "value": "、".join(bad_geometry), "kind": "streets_geometry_rejected",
-            "message": f"正式边界中有 {len(bad_geometry)} 个街镇的几何无效且无法安全修复（或不是面），已拒绝，"
-                       f"未使用：{'、'.join(bad_geometry)}；原因见拒绝清单，其范围内的坐标无法落入这些街镇 "
-                       "(streets present in the file but rejected for their geometry)"})
+        add_warnings(report, [Warning(
+            layer="streets", file=path.name, column="geometry", value="、".join(bad_geometry),
+            count=len(bad_geometry), kind="streets_geometry_rejected",
+            message=f"正式边界中有 {len(bad_geometry)} 个街镇的几何无效且无法安全修复（或不是面），已拒绝，"
+                    f"未使用：{'、'.join(bad_geometry)}；原因见拒绝清单，其范围内的坐标无法落入这些街镇 "
+                    "(streets present in the file but rejected for their geometry)")])
     missing = sorted(set(CODE_BY_NAME) - set(out["name"]) - set(bad_geometry))
     if missing:
-        report["warnings"].append({"layer": "streets", "file": path.name, "row": None, "column": "name",
-                                   "value": "、".join(missing), "kind": "streets_missing",
-                                   "message": f"正式边界中缺少 {len(missing)} 个街镇：{'、'.join(missing)}"})
+        add_warnings(report, [Warning(layer="streets", file=path.name, column="name", value="、".join(missing),
+                                      count=len(missing), kind="streets_missing",
+                                      message=f"正式边界中缺少 {len(missing)} 个街镇：{'、'.join(missing)}")])
     return out.sort_values("code").reset_index(drop=True)
 
 
-def _official_zones(path: Path, streets: gpd.GeoDataFrame, report: dict) -> gpd.GeoDataFrame:
-    table = read_layer_file("zones", path)
+def _official_zones(path: Path, report: dict) -> gpd.GeoDataFrame:
+    """Official zone polygons: columns cleaned like any layer, bad geometry refused or repaired."""
+    table = _read_boundary_file("zones", path)
     raw = table.frame
-    if not isinstance(raw, gpd.GeoDataFrame):
-        raise BuildError(f"{path.name}: 功能区边界必须是带几何的文件（.geojson/.gpkg/.zip Shapefile）。")
     cleaned = clean_layer(table)
     frame = cleaned.frame
     problems = Problems(frame.index)
@@ -346,9 +471,9 @@ def _official_zones(path: Path, streets: gpd.GeoDataFrame, report: dict) -> gpd.
         "precision": frame.get("precision", pd.Series(None, index=frame.index)).fillna("official"),
         "source": path.name,
     }, geometry=geometry, crs=STORAGE_CRS).loc[keep]
-    rejects = pd.concat([cleaned.rejects, _geometry_rejects("zones", path, frame, problems)], ignore_index=True)
+    rejects = pd.concat([cleaned.rejects, problems.to_rejects("zones", path.name, frame)], ignore_index=True)
     labels = frame["name"].fillna(frame["zone_id"]).astype(str) + "（" + frame["zone_id"].astype(str) + "）"
-    warnings = [*cleaned.warnings, *_repair_warnings("zones", path, frame, check, labels, keep)]
+    warnings = [*table.notes, *cleaned.warnings, *_repair_warnings("zones", path, frame, check, labels, keep)]
     add_layer(report, "zones", path.name, len(raw), len(out), rejects, warnings, 0.0)
     if out.empty:
         raise BuildError(f"{path.name}: 没有一条可用的功能区边界（全部被拒绝），无法判断功能区归属；原因见报告。"

@@ -7,6 +7,7 @@ returns a new typed frame plus the rejects; it never mutates its input.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,52 +15,21 @@ import pandas as pd
 
 from geodata.crs import COORD_SYS_ALIASES, COORD_SYSTEMS
 from loaders.read import FORMULA_REASON, LayerTable, formula_texts, unit_factor
-from loaders.schema import GEOMETRY_INPUT_COLUMNS, INPUT_COLUMNS, SOURCE_ROW, YES_NO, InputColumn
+from loaders.report import Problems, Warning
+from loaders.schema import INPUT_COLUMNS, POINT_LAYERS, SOURCE_ROW, YES_NO, ZONE_ID_PATTERN, Column
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-REJECT_COLUMNS = ["layer", "file", "row", "column", "value", "reason"]
 
 # Full-width forms that NFKC leaves alone but agencies type as separators.
 _PUNCT = str.maketrans({"，": ",", "。": ".", "、": ",", "－": "-", "—": "-", "～": "~", "　": " "})
 
 
 @dataclass
-class Problems:
-    """Per-row problems collected column by column: the first one names the row's reject."""
-    index: pd.Index
-    column: pd.Series = field(init=False)
-    value: pd.Series = field(init=False)
-    reason: pd.Series = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.column = pd.Series(None, index=self.index, dtype=object)
-        self.value = pd.Series(None, index=self.index, dtype=object)
-        self.reason = pd.Series(None, index=self.index, dtype=object)
-
-    def add(self, mask: pd.Series, column: str, values: pd.Series, reason: pd.Series | str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        reasons = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=self.index)
-        first = mask & self.reason.isna()
-        again = mask & self.reason.notna()
-        self.column[first] = column
-        self.value[first] = values[first].astype(str)
-        self.reason[first] = reasons[first]
-        if again.any():
-            self.reason[again] = self.reason[again] + "；同一行另有问题：" + column + " " + reasons[again].astype(str)
-
-    @property
-    def rejected(self) -> pd.Series:
-        return self.reason.notna()
-
-
-@dataclass
 class CleanResult:
     frame: pd.DataFrame
     rejects: pd.DataFrame
-    warnings: list[dict]
+    warnings: list[Warning]
 
 
 def normalise_text(series: pd.Series) -> pd.Series:
@@ -158,7 +128,8 @@ def uscc_check_character(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
     return expected, well_formed
 
 
-_EMPTY = {
+# An optional column the file does not have, by parse kind (text and enums: all None).
+EMPTY_COLUMN: dict[str, Callable[[pd.Index], pd.Series]] = {
     "number": lambda index: pd.Series(np.nan, index=index, dtype=float),
     "date": lambda index: pd.Series(pd.NaT, index=index, dtype="datetime64[ms]"),
     "datetime": lambda index: pd.Series(pd.NaT, index=index, dtype="datetime64[ms]"),
@@ -166,111 +137,164 @@ _EMPTY = {
 }
 
 
-def _labels(enum: dict) -> str:
-    return "、".join(str(v[0]) if v else str(k) for k, v in enum.items())
+def _empty_column(col: Column, index: pd.Index) -> pd.Series:
+    return EMPTY_COLUMN.get(col.kind, lambda n: pd.Series(None, index=n, dtype=object))(index)
 
 
 def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84") -> CleanResult:
     """Type every column of ``table.frame`` and collect rejects (needs canonical column names).
 
-    Adds ``coord_sys`` (canonical) and keeps ``source_row`` and any geometry.
+    Adds ``coord_sys`` (canonical) and keeps ``source_row`` and any geometry. A declared
+    column the file lacks is added empty (except coordinates, which ``place`` handles), so
+    that every store layer has the same columns whatever the agency's file holds.
     """
     layer, raw = table.layer, table.frame
-    columns = INPUT_COLUMNS.get(layer) or GEOMETRY_INPUT_COLUMNS[layer]
+    columns = INPUT_COLUMNS[layer]
     out = pd.DataFrame(index=raw.index)
     problems = Problems(raw.index)
-    warnings: list[dict] = []
-    for name in dict.fromkeys(name for _, name in table.formulas):  # XLSX formulas with no value
-        texts = formula_texts(table, name)  # (said once per row: the first such cell names it)
-        problems.add(texts.notna() & ~problems.rejected, name, texts, FORMULA_REASON)
+    warnings: list[Warning] = []
+    _reject_uncomputed_formulas(table, problems)
     for col in columns:
-        if col.name not in raw.columns:
-            # An optional column the file does not have: present and empty, so every
-            # store layer has the same columns whatever the agency's file holds.
-            if col.kind != "coord":
-                out[col.name] = _EMPTY.get(col.kind, lambda n: pd.Series(None, index=n, dtype=object))(raw.index)
-            continue
-        _clean_column(table, col, raw[col.name], out, problems, warnings)
-    if "coord_sys" in INPUT_COLUMNS.get(layer, ()) or layer in INPUT_COLUMNS:
+        if col.name in raw.columns:
+            out[col.name], found = _clean_column(table, col, raw[col.name], problems)
+            warnings += found
+        elif col.kind != "coord":
+            out[col.name] = _empty_column(col, raw.index)
+    if layer in POINT_LAYERS:
         _clean_coord_sys(raw, out, problems, default_coord_sys)
-    if layer == "projects" and {"start_date", "completion_date"} <= set(out.columns):
-        early = out["completion_date"] < out["start_date"]
-        problems.add(early, "completion_date", raw.get("completion_date", out["completion_date"]),
-                     "竣工时间早于开工时间 (completion date before start date)")
+    if layer == "projects":
+        _reject_completion_before_start(raw, out, problems)
     _reject_duplicates(table, columns, out, problems)
     out[SOURCE_ROW] = raw[SOURCE_ROW].to_numpy()
     if "geometry" in raw.columns:
         out["geometry"] = raw["geometry"].to_numpy()
-    rejected = problems.rejected
-    rejects = pd.DataFrame({
-        "layer": layer, "file": table.path.name,
-        "row": raw.loc[rejected, SOURCE_ROW].astype(int),
-        "column": problems.column[rejected], "value": problems.value[rejected],
-        "reason": problems.reason[rejected],
-    }, columns=REJECT_COLUMNS)
-    return CleanResult(out.loc[~rejected].copy(), rejects, warnings)
+    return CleanResult(out.loc[~problems.rejected].copy(), problems.to_rejects(layer, table.path.name, raw), warnings)
 
 
-def _clean_column(table: LayerTable, col: InputColumn, series: pd.Series, out: pd.DataFrame,
-                  problems: Problems, warnings: list[dict]) -> None:
-    empty = normalise_text(series) == ""
+def _reject_uncomputed_formulas(table: LayerTable, problems: Problems) -> None:
+    """XLSX cells holding a formula with no computed value (said once per row: the first names it)."""
+    for name in dict.fromkeys(name for _, name in table.formulas):
+        texts = formula_texts(table, name)
+        problems.add(texts.notna() & ~problems.rejected, name, texts, FORMULA_REASON)
+
+
+def _reject_completion_before_start(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems) -> None:
+    """Needs projects' ``start_date`` and ``completion_date`` (typed, in ``out``)."""
+    early = out["completion_date"] < out["start_date"]
+    problems.add(early, "completion_date", raw.get("completion_date", out["completion_date"]),
+                 "竣工时间早于开工时间 (completion date before start date)")
+
+
+# ---------------------------------------------------------------- one parser per kind
+@dataclass
+class Parsed:
+    """A column typed by its parser: the values, the rows it refuses (mask, reason) and warnings."""
+    values: pd.Series
+    refused: list[tuple[pd.Series, pd.Series | str]] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+
+Parser = Callable[[pd.Series, pd.Series, Column, LayerTable], Parsed]
+
+
+# What a declared pattern means, for the person whose value does not match it.
+PATTERN_HINTS: dict[str, str] = {ZONE_ID_PATTERN: "只能由字母、数字和下划线组成 (letters, digits and _ only)"}
+
+
+def _parse_text(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    """Text as written (normalised); a value not matching the column's ``pattern`` is refused."""
+    refused = []
+    if col.pattern is not None:
+        hint = PATTERN_HINTS.get(col.pattern, f"应符合 {col.pattern} (must match {col.pattern})")
+        refused.append(((text != "") & ~text.str.fullmatch(col.pattern), f"“{_label(col)}”{hint}"))
+    return Parsed(text.where(text != "", None), refused)
+
+
+def _parse_number(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    """Numbers with units in the header or the cell, converted to ``col.unit``; ``col.minimum`` refused below."""
+    values, value_units, bad = parse_number(series)
+    factor = unit_factor(table.path, col.name, table.units.get(col.name), col.unit)
+    if col.unit and value_units.notna().any():
+        per_value = value_units.map(lambda u: unit_factor(table.path, col.name, u, col.unit)
+                                    if isinstance(u, str) else factor)
+        values = values * per_value.astype(float)
+    else:
+        values = values * factor
+    refused = [(bad, f"“{_label(col)}”不是数字 (not a number)")]
+    if col.minimum is not None:
+        refused.append((values < col.minimum, f"“{_label(col)}”不能小于 {col.minimum:g} (must be ≥ {col.minimum:g})"))
+    return Parsed(values, refused)
+
+
+def _parse_date(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    values, bad = parse_dates(series, with_time=col.kind == "datetime")
+    return Parsed(values, [(bad, f"“{_label(col)}”无法识别为日期，应如 2024-05-01 或 2024年5月1日 (unreadable date)")])
+
+
+def _parse_enum(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    values, unknown = parse_enum(series, col.enum)
+    return Parsed(values, [(unknown, f"“{_label(col)}”取值无法识别，可选：{_labels(col.enum)} (unknown value)")])
+
+
+def _parse_industry(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    """Industries outside the catalogue are kept as ``other``, with one warning per value."""
+    values, unknown = parse_enum(series, col.enum)
+    warnings = [Warning(layer=table.layer, file=table.path.name, column=col.name, value=value, count=int(count),
+                        kind="industry_unknown",
+                        message=f"行业“{value}”不在目录中，按“其他”计 ({count} 行)")
+                for value, count in text[unknown].value_counts().items()]
+    return Parsed(values.where(~unknown, "other"), warnings=warnings)
+
+
+def _parse_bool(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    values, unknown = parse_enum(series, YES_NO)
+    return Parsed(values.astype("boolean"), [(unknown, f"“{_label(col)}”应为 是/否 (yes/no)")])
+
+
+def _parse_uscc(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    """Unified social credit codes (GB 32100-2015): 18 characters, the last a check character."""
+    codes = text.str.upper()
+    empty = text == ""
+    expected, well_formed = uscc_check_character(codes)
+    wrong = well_formed & (codes.str[17] != expected)
+    return Parsed(codes.where(~empty, None), [
+        (~well_formed & ~empty, "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）(malformed USCC)"),
+        (wrong, "统一社会信用代码校验位错误：第18位应为“" + expected.fillna("") + "” (wrong check character)"),
+    ])
+
+
+def _parse_coord(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
+    """Numbers only: whether the place is plausible, swapped or outside is ``place``'s to say."""
+    values, _units, bad = parse_number(series)
+    return Parsed(values, [(bad, f"“{_label(col)}”不是数字 (coordinate is not a number)")])
+
+
+PARSERS: dict[str, Parser] = {
+    "text": _parse_text, "number": _parse_number, "date": _parse_date, "datetime": _parse_date,
+    "enum": _parse_enum, "industry": _parse_industry, "bool": _parse_bool, "uscc": _parse_uscc,
+    "coord": _parse_coord,
+}
+
+
+def _label(col: Column) -> str:
+    return col.label or col.name
+
+
+def _labels(enum: dict) -> str:
+    return "、".join(str(v[0]) if v else str(k) for k, v in enum.items())
+
+
+def _clean_column(table: LayerTable, col: Column, series: pd.Series,
+                  problems: Problems) -> tuple[pd.Series, list[Warning]]:
+    """One column typed by the parser of its kind; refused rows go to ``problems``."""
+    text = normalise_text(series)
     if col.required:  # (a formula with no computed value is not a blank: rejected above for it)
-        problems.add(empty & formula_texts(table, col.name).isna(), col.name, series,
-                     f"必填项“{col.label or col.name}”为空 (required value missing)")
-    if col.kind == "text":
-        out[col.name] = normalise_text(series).where(~empty, None)
-    elif col.kind == "number":
-        values, value_units, bad = parse_number(series)
-        problems.add(bad, col.name, series, f"“{col.label or col.name}”不是数字 (not a number)")
-        factor = unit_factor(table.path, col.name, table.units.get(col.name), col.unit)
-        if col.unit and value_units.notna().any():
-            per_value = value_units.map(lambda u: unit_factor(table.path, col.name, u, col.unit)
-                                        if isinstance(u, str) else factor)
-            values = values * per_value.astype(float)
-        else:
-            values = values * factor
-        if col.minimum is not None:
-            problems.add(values < col.minimum, col.name, series,
-                         f"“{col.label or col.name}”不能小于 {col.minimum:g} (must be ≥ {col.minimum:g})")
-        out[col.name] = values
-    elif col.kind in ("date", "datetime"):
-        values, bad = parse_dates(series, with_time=col.kind == "datetime")
-        problems.add(bad, col.name, series,
-                     f"“{col.label or col.name}”无法识别为日期，应如 2024-05-01 或 2024年5月1日 (unreadable date)")
-        out[col.name] = values
-    elif col.kind == "enum":
-        values, unknown = parse_enum(series, col.enum)
-        problems.add(unknown, col.name, series,
-                     f"“{col.label or col.name}”取值无法识别，可选：{_labels(col.enum)} (unknown value)")
-        out[col.name] = values
-    elif col.kind == "industry":
-        values, unknown = parse_enum(series, col.enum)
-        if unknown.any():
-            for value, count in normalise_text(series[unknown]).value_counts().items():
-                warnings.append({"layer": table.layer, "file": table.path.name, "column": col.name,
-                                 "value": value, "count": int(count),
-                                 "message": f"行业“{value}”不在目录中，按“其他”计 ({count} 行)"})
-        out[col.name] = values.where(~unknown, "other")
-    elif col.kind == "bool":
-        values, unknown = parse_enum(series, YES_NO)
-        problems.add(unknown, col.name, series,
-                     f"“{col.label or col.name}”应为 是/否 (yes/no)")
-        out[col.name] = values.astype("boolean")
-    elif col.kind == "uscc":
-        codes = normalise_text(series).str.upper()
-        expected, well_formed = uscc_check_character(codes)
-        problems.add(~well_formed & ~empty, col.name, series,
-                     "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）(malformed USCC)")
-        wrong = well_formed & (codes.str[17] != expected)
-        problems.add(wrong, col.name, series,
-                     "统一社会信用代码校验位错误：第18位应为“" + expected.fillna("") + "” (wrong check character)")
-        out[col.name] = codes.where(~empty, None)
-    elif col.kind == "coord":
-        values, _units, bad = parse_number(series)
-        problems.add(bad, col.name, series, f"“{col.label or col.name}”不是数字 (coordinate is not a number)")
-        out[col.name] = values
-    else:  # pragma: no cover - schema declares only the kinds above
-        raise ValueError(f"unknown column kind {col.kind!r} for {col.name}")
+        problems.add((text == "") & formula_texts(table, col.name).isna(), col.name, series,
+                     f"必填项“{_label(col)}”为空 (required value missing)")
+    parsed = PARSERS[col.kind](series, text, col, table)
+    for mask, reason in parsed.refused:
+        problems.add(mask, col.name, series, reason)
+    return parsed.values, parsed.warnings
 
 
 def _clean_coord_sys(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems, default: str) -> None:
@@ -286,18 +310,41 @@ def _clean_coord_sys(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems, d
     out["coord_sys"] = values.fillna(default)
 
 
-def _reject_duplicates(table: LayerTable, columns: tuple[InputColumn, ...], out: pd.DataFrame,
+def _reject_duplicates(table: LayerTable, columns: tuple[Column, ...], out: pd.DataFrame,
                        problems: Problems) -> None:
+    rows = pd.Series(table.frame[SOURCE_ROW].to_numpy(), index=out.index)
     for col in columns:
-        if not col.unique or col.name not in out.columns:
-            continue
-        keys = out[col.name]
-        valid = keys.notna() & ~problems.rejected
-        dup = pd.Series(False, index=out.index)
-        dup[valid] = keys[valid].duplicated(keep="first")  # the first valid row is kept
-        if dup.any():
-            first_row = (pd.Series(table.frame[SOURCE_ROW].to_numpy(), index=out.index)[valid]
-                         .groupby(keys[valid]).first())
-            reason = ("与第 " + keys[dup].map(first_row).astype(int).astype(str) + " 行重复（"
-                      + (col.label or col.name) + " " + keys[dup].astype(str) + "），保留第一条 (duplicate)")
-            problems.add(dup, col.name, table.frame[col.name], reason.reindex(out.index))
+        if col.is_unique and col.name in out.columns:
+            reject_duplicates(problems, out[col.name], rows, col.label or col.name,
+                              table.frame.get(col.name, out[col.name]))
+
+
+def reject_duplicates(problems: Problems, keys: pd.Series, rows: pd.Series, label: str,
+                      values: pd.Series | None = None) -> None:
+    """Reject every repeat of a key (the first valid row is kept), naming the row it repeats.
+
+    ``keys`` and ``rows`` (1-based source rows) are indexed like ``problems``; rows already
+    rejected, or with no key, neither count as the first nor are called duplicates.
+    ``values`` is what the reject shows (the key as written; the key itself by default).
+    """
+    valid = keys.notna() & ~problems.rejected
+    dup = pd.Series(False, index=keys.index)
+    dup[valid] = keys[valid].duplicated(keep="first")
+    if not dup.any():
+        return
+    first_row = rows[valid].groupby(keys[valid]).first()
+    reason = ("与第 " + keys[dup].map(first_row).astype(int).astype(str) + " 行重复（"
+              + label + " " + keys[dup].astype(str) + "），保留第一条 (duplicate)")
+    problems.add(dup, keys.name or label, keys if values is None else values, reason.reindex(keys.index))
+
+
+def community_ids(frame: pd.DataFrame) -> pd.Series:
+    """Each community's record id: its ``code`` when given, else ``"{street}/{name}"``.
+
+    Needs ``name``, ``code`` and the canonical ``street`` (so run after placing: the same
+    community written 新村地区 or 新村街道 gets one id). Codes are unique by then (clean
+    rejects a repeated code), and a code never holds "/", so the two kinds never collide.
+    """
+    code = frame["code"].astype(object).where(frame["code"].notna() & (frame["code"].astype(str) != ""))
+    derived = frame["street"].astype(str) + "/" + frame["name"].astype(str)
+    return code.fillna(derived).astype(object).rename("community_id")

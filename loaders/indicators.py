@@ -28,13 +28,16 @@ import pandas as pd
 import shapely
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
-from loaders.schema import STREET
+from loaders.schema import (  # RECORD_ID: the ``record_id`` of ``members``, as text
+    HOTLINE_MONTHLY,
+    LAYERS,
+    RECORD_ID,
+    SCHEDULE_LABELS,
+    STREET,
+    ZONE_STATS,
+    empty_layer,
+)
 
-# The record-id column of each point layer (the ``record_id`` of ``members``, as text).
-RECORD_ID: dict[str, str] = {
-    "projects": "project_id", "enterprises": "uscc", "stations": "station_id",
-    "hotline": "case_id", "communities": "community_id",
-}
 ZONE_KEY, STREET_KEY = "zone_id", "street"
 DEFAULT_COVERAGE_M = 1000.0          # the 15-minute walk, straight line
 LOCAL_TZ = "Asia/Shanghai"           # a tz-aware ``as_of`` is read as a Beijing date
@@ -46,7 +49,7 @@ STATUS_COLUMNS: dict[str, str] = {
     "reserve": "status_reserve", "under_construction": "status_under_construction",
     "completed": "status_completed",
 }
-SCHEDULES: tuple[str, ...] = ("on_track", "not_started_late", "running_late", "completed_late", "no_plan")
+SCHEDULES: tuple[str, ...] = tuple(SCHEDULE_LABELS)   # on_track, not_started_late, ... (schema)
 SCHEDULE_COLUMNS: dict[str, str] = {
     "not_started_late": "projects_not_started_late", "running_late": "projects_running_late",
     "completed_late": "projects_completed_late",
@@ -61,58 +64,14 @@ HOTLINE_FLAGS: dict[str, tuple[str, str, str]] = {
     "satisfied": ("hotline_satisfied", "hotline_satisfied_known", "hotline_satisfaction_rate"),
 }
 
-# Columns of zone_stats / street_stats after the key, in order, with their stored dtype.
-STATS_COLUMNS: dict[str, str] = {
-    "area_km2": "float64",
-    "population": "float64",
-    "projects": "int64",
-    "investment_total": "float64",
-    "investment_done": "float64",
-    "investment_done_share": "float64",
-    "status_reserve": "int64",
-    "status_under_construction": "int64",
-    "status_completed": "int64",
-    "projects_delayed": "int64",
-    "projects_not_started_late": "int64",
-    "projects_running_late": "int64",
-    "projects_completed_late": "int64",
-    "enterprises": "int64",
-    "service_package": "int64",
-    "service_package_covered": "int64",
-    "service_package_covered_share": "float64",
-    "stations": "int64",
-    "citizen_stations": "int64",
-    "enterprise_ports": "int64",
-    "hotline_cases": "int64",
-    "hotline_located": "int64",
-    "hotline_per_10k": "float64",
-    "hotline_response_rate": "float64",
-    "hotline_resolution_rate": "float64",
-    "hotline_satisfaction_rate": "float64",
-    "hotline_responded": "int64",
-    "hotline_responded_known": "int64",
-    "hotline_resolved": "int64",
-    "hotline_resolved_known": "int64",
-    "hotline_satisfied": "int64",
-    "hotline_satisfied_known": "int64",
-    "communities": "int64",
-    "community_population": "float64",
-    "covered_population": "float64",
-    "covered_population_share": "float64",
-    "coverage_m": "float64",
-    "as_of": "datetime64[ns]",
-}
-MONTHLY_COLUMNS: dict[str, str] = {
-    "level": "str", "key": "str", "month": "datetime64[ns]", "category": "str",
-    "cases": "int64", "cases_estimate": "float64",
-    "responded_true": "int64", "responded_known": "int64",
-    "resolved_true": "int64", "resolved_known": "int64",
-    "satisfied_true": "int64", "satisfied_known": "int64",
-}
+# Columns of zone_stats / street_stats after the key, in order, and of hotline_monthly, with
+# their stored dtype: as ``loaders.schema`` declares them.
+STATS_COLUMNS: dict[str, str] = {col: dtype for col, dtype in LAYERS[ZONE_STATS].dtypes.items() if col != ZONE_KEY}
+MONTHLY_COLUMNS: dict[str, str] = LAYERS[HOTLINE_MONTHLY].dtypes
 
 
 # ---------------------------------------------------------------- small helpers
-def _as_date(as_of: pd.Timestamp) -> pd.Timestamp:
+def as_of_date(as_of: pd.Timestamp) -> pd.Timestamp:
     """``as_of`` as a naive date (midnight); a tz-aware value is read in Beijing time."""
     ts = pd.Timestamp(as_of)
     if ts.tzinfo is not None:
@@ -236,7 +195,7 @@ def project_schedule(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
       ``no_plan`` (a date needed for the comparison is missing, or no known status);
     - ``days_late``: whole days behind (Int64), NA unless the project is late.
     """
-    on = _as_date(as_of)
+    on = as_of_date(as_of)
     start, planned_end = _dates(projects, "planned_start"), _dates(projects, "planned_completion")
     actual_end = _dates(projects, "completion_date")
     reserve = _equals(projects, "status", "reserve")
@@ -323,12 +282,6 @@ def _sum_by_zone(values: pd.DataFrame, links: pd.DataFrame, keys: pd.Index) -> p
     taken = values.take(links["pos"].to_numpy())
     sums = taken.groupby(links[ZONE_KEY].to_numpy(), sort=False).sum()
     return sums.reindex(keys, fill_value=0)
-
-
-def _empty_layer(layer: str) -> gpd.GeoDataFrame:
-    """A layer with no rows (for an optional layer the build did not have)."""
-    return gpd.GeoDataFrame({RECORD_ID[layer]: pd.Series([], dtype=object), STREET: pd.Series([], dtype=object)},
-                            geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
 
 
 # ---------------------------------------------------------------- per-record value columns
@@ -494,7 +447,7 @@ def _finish(sums: pd.DataFrame, key: str, population: pd.Series, area_km2: pd.Se
     out["covered_population"] = out["covered_population"].where(out["_coverage_population"] > 0)
     out["hotline_per_10k"] = _share(pd.Series(cases * 1e4, index=out.index), out["population"])
     out["coverage_m"] = float(coverage_m)
-    out["as_of"] = _as_date(as_of)
+    out["as_of"] = as_of_date(as_of)
     out = out[list(STATS_COLUMNS)].astype(STATS_COLUMNS)
     return out.rename_axis(key).reset_index()
 
@@ -525,7 +478,7 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
     when no stations layer was given. Missing optional layers or columns give 0 / NaN.
     """
     stations = layers.get("stations")
-    frames = {layer: layers.get(layer) if layers.get(layer) is not None else _empty_layer(layer)
+    frames = {layer: layers.get(layer) if layers.get(layer) is not None else empty_layer(layer)
               for layer in RECORD_ID}
     values = {
         "projects": _project_values(frames["projects"], as_of),

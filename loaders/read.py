@@ -11,7 +11,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import charset_normalizer
@@ -26,7 +26,8 @@ from openpyxl.utils.cell import get_column_letter
 
 from geodata.crs import STORAGE_CRS, check_crs
 from loaders.errors import BuildError
-from loaders.schema import ALL_LAYERS, GEOMETRY_INPUT_COLUMNS, INPUT_COLUMNS, SOURCE_ROW, UNIT_FACTORS, InputColumn
+from loaders.report import Warning
+from loaders.schema import ALL_LAYERS, INPUT_COLUMNS, POINT_LAYERS, SOURCE_ROW, UNIT_FACTORS, Column
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
@@ -57,8 +58,9 @@ class LayerTable:
     encoding: str | None = None
     # XLSX cells holding a formula with no computed value: (source_row, column) -> "=..."
     formulas: dict[tuple[int, str], str] = field(default_factory=dict)
-    # What was repaired while reading, one sentence each (e.g. NUL characters removed).
-    notes: list[str] = field(default_factory=list)
+    # What a person should know about the file: columns ignored, encoding, header units,
+    # what was repaired or assumed (NUL characters removed, polygons placed by a point).
+    notes: list[Warning] = field(default_factory=list)
 
 
 def find_layer_files(source: Path) -> tuple[dict[str, Path], list[str]]:
@@ -102,17 +104,13 @@ def normalise_header(text: object) -> tuple[str, str | None]:
     return value, unit
 
 
-def alias_table(columns: tuple[InputColumn, ...]) -> dict[str, str]:
+def alias_table(columns: tuple[Column, ...]) -> dict[str, str]:
     """Every accepted header spelling (normalised) -> canonical column name."""
     table: dict[str, str] = {}
     for col in columns:
         for alias in (col.name, *col.aliases):
             table[normalise_header(alias)[0]] = col.name
     return table
-
-
-def _columns_for(layer: str) -> tuple[InputColumn, ...]:
-    return INPUT_COLUMNS.get(layer) or GEOMETRY_INPUT_COLUMNS[layer]
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -173,7 +171,7 @@ def _decode_csv(path: Path) -> tuple[str, str]:
                          "无法解码。请另存为 UTF-8 或 GBK 编码的 CSV。") from exc
 
 
-def _grid_from_csv(path: Path, notes: list[str] | None = None) -> tuple[pd.DataFrame, str]:
+def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.DataFrame, str]:
     text, encoding = _decode_csv(path)
     if "\x00" in text:
         # A NUL character is never part of an agency's value (it is damage, or a
@@ -182,8 +180,9 @@ def _grid_from_csv(path: Path, notes: list[str] | None = None) -> tuple[pd.DataF
         count = text.count("\x00")
         text = text.replace("\x00", "")
         if notes is not None:
-            notes.append(f"文件中有 {count} 个空字符（NUL，\\x00），已删除；文件可能已损坏，请核对 "
-                         f"({count} NUL characters removed)")
+            notes.append(Warning(file=path.name, kind="file_repaired", count=count,
+                                 message=f"文件中有 {count} 个空字符（NUL，\\x00），已删除；文件可能已损坏，请核对 "
+                                         f"({count} NUL characters removed)"))
     if not text.strip():
         raise BuildError(f"{path.name}: 文件是空的（没有表头和数据行）。请放入有内容的文件，"
                          "或者删除这个文件 (the file is empty).")
@@ -394,8 +393,8 @@ def _locate_header(grid: pd.DataFrame, aliases: dict[str, str]) -> tuple[int, li
 
 def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str | None,
                      formula_cells: dict[tuple[int, int], str] | None = None,
-                     notes: list[str] | None = None) -> LayerTable:
-    aliases = alias_table(_columns_for(layer))
+                     notes: list[Warning] | None = None) -> LayerTable:
+    aliases = alias_table(INPUT_COLUMNS[layer])
     try:
         header_row, names, units = _locate_header(grid, aliases)
     except BuildError as exc:
@@ -429,7 +428,7 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
 
 
 def _require_columns(layer: str, path: Path, frame: pd.DataFrame) -> None:
-    missing = [c for c in _columns_for(layer) if c.required and c.name not in frame.columns]
+    missing = [c for c in INPUT_COLUMNS[layer] if c.required and c.name not in frame.columns]
     if missing:
         wanted = "、".join(f"{c.name}（{c.aliases[0] if c.aliases else c.name}）" for c in missing)
         raise BuildError(f"{path.name}: 缺少必需的列 {wanted}。表头可用中文或英文，"
@@ -515,7 +514,7 @@ def _table_from_geo(layer: str, path: Path) -> LayerTable:
         except ValueError as exc:
             raise BuildError(str(exc)) from None
         gdf = gdf.to_crs(STORAGE_CRS)
-    aliases = alias_table(_columns_for(layer))
+    aliases = alias_table(INPUT_COLUMNS[layer])
     rename: dict[str, str] = {}
     units: dict[str, str] = {}
     ignored: list[str] = []
@@ -532,12 +531,28 @@ def _table_from_geo(layer: str, path: Path) -> LayerTable:
     frame = pd.DataFrame({new: gdf[old].map(_cell_text).astype(str).str.strip().to_numpy()
                           for old, new in rename.items()})
     frame[SOURCE_ROW] = np.arange(1, len(gdf) + 1)
-    if "geometry" in gdf.columns and layer in INPUT_COLUMNS:
+    notes: list[Warning] = []
+    if "geometry" in gdf.columns and layer in POINT_LAYERS:
         frame = _coords_from_geometry(frame, gdf.geometry)
+        notes += _representative_point_notes(path, gdf.geometry)
     elif "geometry" in gdf.columns:
         frame = gpd.GeoDataFrame(frame, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     _require_columns(layer, path, frame)
-    return LayerTable(layer, path, frame, units, ignored, None)
+    return LayerTable(layer, path, frame, units, ignored, None, notes=notes)
+
+
+def _representative_point_notes(path: Path, geometry: gpd.GeoSeries) -> list[Warning]:
+    """A point layer read from polygons (a community's outline) is placed by each feature's
+    representative point (``point_on_surface``, always inside it): said once per file."""
+    geom = geometry.to_numpy()
+    other = ~(shapely.is_missing(geom) | shapely.is_empty(geom)) & (shapely.get_type_id(geom) != 0)
+    count = int(other.sum())
+    if not count:
+        return []
+    kinds = "、".join(sorted(set(geometry[other].geom_type)))
+    return [Warning(file=path.name, column="geometry", value=kinds, count=count, kind="representative_point",
+                    message=f"{count} 个要素不是点（{kinds}），已按其代表点（面内一点，point_on_surface）落点并保存该点 "
+                            f"({count} non-point features placed by their representative point)")]
 
 
 def _coords_from_geometry(frame: pd.DataFrame, geometry: gpd.GeoSeries) -> pd.DataFrame:
@@ -572,7 +587,7 @@ def read_layer_file(layer: str, path: Path) -> LayerTable:
     a damaged or unexpected file must not end the build in a traceback.
     """
     try:
-        return _read_layer_file(layer, path)
+        table = _read_layer_file(layer, path)
     except BuildError:
         raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
@@ -592,12 +607,30 @@ def read_layer_file(layer: str, path: Path) -> LayerTable:
     except Exception as exc:  # noqa: BLE001 - the last resort: still name the file
         detail = " ".join(str(exc).split())[:200]
         raise BuildError(f"{path.name}: 读取文件时出错（{type(exc).__name__}: {detail}）。{RESAVE_HINT}。") from exc
+    table.notes = [replace(w, layer=layer) for w in (*_file_warnings(table), *table.notes)]
+    return table
+
+
+def _file_warnings(table: LayerTable) -> list[Warning]:
+    """What reading decided about the whole file: columns ignored, its encoding, header units."""
+    file = table.path.name
+    notes = []
+    if table.ignored_columns:
+        notes.append(Warning(file=file, value="、".join(table.ignored_columns), kind="ignored_columns",
+                             message=f"未识别的列已忽略：{'、'.join(table.ignored_columns)}"))
+    if table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(Warning(file=file, value=table.encoding, kind="encoding",
+                             message=f"文件编码识别为 {table.encoding}，已转换 (decoded as {table.encoding})"))
+    for column, unit in table.units.items():
+        notes.append(Warning(file=file, column=column, value=unit, kind="unit",
+                             message=f"列 {column} 的单位为{unit}，已换算"))
+    return notes
 
 
 def _read_layer_file(layer: str, path: Path) -> LayerTable:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        notes: list[str] = []
+        notes: list[Warning] = []
         grid, encoding = _grid_from_csv(path, notes)
         return _table_from_grid(layer, path, grid, encoding, notes=notes)
     if suffix == ".xlsx":

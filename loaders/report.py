@@ -1,23 +1,121 @@
-"""The build report: counts per layer, rejects, warnings (the contract's JSON)."""
+"""The build report: counts per layer, rejects, warnings (the contract's JSON).
+
+A refused row is collected in :class:`Problems` while a step checks column after column,
+and becomes a reject (file, row, column, value, reason) through
+:meth:`Problems.to_rejects`. Anything a person should know but that refuses nothing is a
+:class:`Warning`, of one shape whoever raises it; its ``kind`` is a key of
+``loaders.schema.WARNING_KINDS``.
+"""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from loaders.clean import REJECT_COLUMNS
+from loaders.schema import SOURCE_ROW, WARNING_KINDS
+
+REJECT_COLUMNS = ["layer", "file", "row", "column", "value", "reason"]
+WARNING_ROWS_CAP = 200  # per layer and kind; the count is always complete
 
 
-def new_report(sample_data: bool, source: str, store: str) -> dict:
+@dataclass
+class Problems:
+    """Per-row problems collected column by column: the first one names the row's reject."""
+    index: pd.Index
+    column: pd.Series = field(init=False)
+    value: pd.Series = field(init=False)
+    reason: pd.Series = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.column = pd.Series(None, index=self.index, dtype=object)
+        self.value = pd.Series(None, index=self.index, dtype=object)
+        self.reason = pd.Series(None, index=self.index, dtype=object)
+
+    def add(self, mask: pd.Series, column: str, values: pd.Series, reason: pd.Series | str) -> None:
+        """Refuse the rows of ``mask`` for ``column``: ``values`` as written, ``reason`` per row or one
+        for all. A row refused already keeps its first column and gains this reason."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        reasons = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=self.index)
+        first = mask & self.reason.isna()
+        again = mask & self.reason.notna()
+        self.column[first] = column
+        self.value[first] = values[first].astype(str)
+        self.reason[first] = reasons[first]
+        if again.any():
+            self.reason[again] = self.reason[again] + "；同一行另有问题：" + column + " " + reasons[again].astype(str)
+
+    @property
+    def rejected(self) -> pd.Series:
+        return self.reason.notna()
+
+    def to_rejects(self, layer: str, file: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rejects (``REJECT_COLUMNS``) of the refused rows. Needs ``frame[source_row]``,
+        indexed like the problems."""
+        bad = self.rejected
+        return pd.DataFrame({"layer": layer, "file": file, "row": frame.loc[bad, SOURCE_ROW].astype(int),
+                             "column": self.column[bad], "value": self.value[bad], "reason": self.reason[bad]},
+                            columns=REJECT_COLUMNS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Warning:  # noqa: A001 - the report's own word; nothing here raises Python warnings
+    """Something a person should know about a build that refuses no row.
+
+    ``row`` is the 1-based row as a spreadsheet shows it (None when the warning is about a
+    file or many rows); ``count`` how many rows it concerns when it stands for several.
+    """
+    layer: str | None = None
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    kind: str
+    message: str
+    count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in WARNING_KINDS:
+            raise ValueError(f"warning kind {self.kind!r} is not in schema.WARNING_KINDS; add it there with its "
+                             "Chinese and English labels")
+
+    def as_dict(self) -> dict:
+        """The report's JSON record (every key, always)."""
+        return asdict(self)
+
+
+def row_warnings(layer: str, file: str, rows: pd.Series, column: str, values: pd.Series,
+                 message: str, kind: str) -> list[Warning]:
+    """Warnings for some rows: each row up to ``WARNING_ROWS_CAP``, then one with the full count."""
+    count = len(rows)
+    if count == 0:
+        return []
+    shown = [Warning(layer=layer, file=file, row=int(r), column=column, value=str(v), kind=kind, message=message)
+             for r, v in zip(rows.head(WARNING_ROWS_CAP), values.head(WARNING_ROWS_CAP))]
+    if count > WARNING_ROWS_CAP:
+        shown.append(Warning(layer=layer, file=file, column=column, value="", kind=kind, count=count,
+                             message=f"{message}：共 {count} 行，以上列出前 {WARNING_ROWS_CAP} 行"))
+    return shown
+
+
+def new_report(sample_data: bool, source: str, store: str, now: datetime | None = None) -> dict:
+    """An empty report; ``built_at`` is ``now`` (the current time when None) in local time, ISO-8601."""
+    moment = now or datetime.now(timezone.utc)
     return {"layers": {}, "rejects": [], "warnings": [], "sample_data": sample_data,
-            "built_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "built_at": moment.astimezone().isoformat(timespec="seconds"),
             "source": source, "store": store}
 
 
+def add_warnings(report: dict, warnings: list[Warning]) -> None:
+    report["warnings"].extend(w.as_dict() for w in warnings)
+
+
 def add_layer(report: dict, layer: str, file: str, read: int, loaded: int,
-              rejects: pd.DataFrame, warnings: list[dict], seconds: float) -> None:
+              rejects: pd.DataFrame, warnings: list[Warning], seconds: float) -> None:
     """Record one layer; raises AssertionError if a row went missing (a bug, not bad input)."""
     rejected = int(rejects["row"].nunique()) if len(rejects) else 0
     if read != loaded + rejected:
@@ -29,7 +127,7 @@ def add_layer(report: dict, layer: str, file: str, read: int, loaded: int,
         rec["row"] = int(rec["row"])
         rec["value"] = None if pd.isna(rec["value"]) else str(rec["value"])
     report["rejects"].extend(records)
-    report["warnings"].extend(warnings)
+    add_warnings(report, warnings)
 
 
 def write_report(report: dict, path: Path) -> None:

@@ -4,6 +4,14 @@
 headers, a GB18030 CSV, a BOM CSV, GCJ-02 and BD-09 coordinates, a few bad rows)
 that then go through the same loaders as real files. Every name says 示例; every
 figure is random. Nothing here is an official number.
+
+Each layer draws from its own random stream (``_rng``), so changing one layer does not
+reshuffle the others. Dates are relative to the fixed ``REFERENCE_DATE``, never to
+today, so the files are identical whenever they are written. The build measures project
+delays "as of built_at": a sample built after ``REFERENCE_DATE`` shows more projects
+behind plan than on that date, and more as time passes. That is by design (a plan that
+was on track in June is late in December); the shares documented in ``project_plan``
+hold as of ``REFERENCE_DATE``.
 """
 from __future__ import annotations
 
@@ -19,11 +27,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from geodata import boundaries
-from geodata.crs import wgs84_to_bd09, wgs84_to_gcj02
+from geodata.crs import METRIC_CRS, wgs84_to_bd09, wgs84_to_gcj02
 from loaders.clean import USCC_CHARSET, USCC_WEIGHTS
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SEED = 20251106
+REFERENCE_DATE = pd.Timestamp("2026-06-30")   # "today" of the sample's plan dates (fixed, not the clock)
 SCALES = {"tiny": {"projects": 300, "enterprises": 500, "hotline": 2_000},  # smoke tests of the benchmark
           "default": {"projects": 300, "enterprises": 20_000, "hotline": 200_000},
           "full": {"projects": 300, "enterprises": 100_000, "hotline": 1_000_000}}
@@ -70,20 +79,31 @@ def ensure_sample_source(folder: Path, scale: str = "default") -> Path:
     return folder
 
 
+# One random stream per layer (numpy SeedSequence entropy [SEED, k]).
+_STREAMS = {"projects": 1, "enterprises": 2, "communities": 3, "stations": 4, "hotline": 5}
+
+
+def _rng(layer: str) -> np.random.Generator:
+    return np.random.default_rng([SEED, _STREAMS[layer]])
+
+
 def write_sample(folder: Path, scale: str = "default") -> Path:
-    """Write projects.xlsx, enterprises.csv (GB18030), stations.csv, hotline.csv into ``folder``."""
+    """Write projects.xlsx, enterprises.csv (GB18030), communities.csv, stations.csv (both
+    UTF-8 with BOM) and hotline.csv into ``folder``."""
     sizes = SCALES[scale]
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    rng = np.random.default_rng(SEED)
     streets = boundaries.load_streets()
     zones = boundaries.load_zones()
-    _write_projects_xlsx(make_projects(rng, streets, zones, sizes["projects"]), tmp / "projects.xlsx")
-    make_enterprises(rng, streets, zones, sizes["enterprises"]).to_csv(
+    _write_projects_xlsx(make_projects(_rng("projects"), streets, zones, sizes["projects"]), tmp / "projects.xlsx")
+    make_enterprises(_rng("enterprises"), streets, zones, sizes["enterprises"]).to_csv(
         tmp / "enterprises.csv", index=False, encoding="gb18030")
-    make_stations(rng, streets, zones).to_csv(tmp / "stations.csv", index=False, encoding="utf-8-sig")
-    make_hotline(rng, streets, sizes["hotline"]).to_csv(tmp / "hotline.csv", index=False, encoding="utf-8")
+    communities, truth = make_communities(_rng("communities"), streets)
+    communities.to_csv(tmp / "communities.csv", index=False, encoding="utf-8-sig")
+    make_stations(_rng("stations"), streets, zones, truth).to_csv(
+        tmp / "stations.csv", index=False, encoding="utf-8-sig")
+    make_hotline(_rng("hotline"), streets, sizes["hotline"]).to_csv(tmp / "hotline.csv", index=False, encoding="utf-8")
     (tmp / ".sample.json").write_text(json.dumps({"generator_version": GENERATOR_VERSION, "seed": SEED,
                                                  "scale": scale}), encoding="utf-8")
     (tmp / ".README.txt").write_text("示例数据（合成）：名称、数量、金额均为随机生成，不是真实或官方数据。\n"
@@ -152,6 +172,79 @@ def _coords_out(points: np.ndarray, systems: np.ndarray) -> tuple[np.ndarray, np
     return np.round(lon, 6), np.round(lat, 6)
 
 
+# Shares behind plan as of REFERENCE_DATE (exact counts per status, see ``project_plan``).
+LATE_SHARE = {"储备": 0.15, "在建": 0.20, "建成": 0.25}
+
+
+def _months(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
+    """``n`` random durations between ``low`` and ``high`` months (30.44-day months, whole days)."""
+    return np.round(rng.uniform(low, high, size=n) * 30.44).astype("timedelta64[D]")
+
+
+def _late_mask(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """Exactly round(share * n) of ``n`` flags set, at random positions."""
+    mask = np.zeros(n, bool)
+    mask[rng.permutation(n)[: int(round(share * n))]] = True
+    return mask
+
+
+def project_plan(rng: np.random.Generator, status: np.ndarray, invest_wan: np.ndarray) -> dict[str, np.ndarray]:
+    """Actual and planned dates (ISO text, "" when none) and 累计完成投资 (亿元), by status,
+    all relative to REFERENCE_DATE:
+
+    - 储备 (reserve): no actual dates; planned start 1-18 months before the reference date
+      for LATE_SHARE (not started on time), 1-30 months after it for the rest; completed
+      investment 0.
+    - 在建 (under construction): LATE_SHARE (running late) were planned to finish 1-18
+      months before the reference date, after 12-48 months of works, and started 0-4 months
+      after their planned start; the rest started 1-48 months before the reference date
+      (planned 0-4 months before that) and are planned to finish 1-36 months after it;
+      completed investment 10-90 % of the total.
+    - 建成 (completed): finished 1-48 months before the reference date. LATE_SHARE finished
+      1-18 months after their planned completion (planned 12-36 months of works, started
+      0-3 months after the planned start); the rest worked 12-48 months and finished on
+      time or up to 6 months early; completed investment 97-100 % of the total.
+    Planned completion is always after planned start, and actual start before completion.
+    """
+    n = len(status)
+    ref = REFERENCE_DATE.to_datetime64().astype("datetime64[D]")
+    start = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    end, p_start, p_end = start.copy(), start.copy(), start.copy()
+    done = np.zeros(n)
+    for state in ("储备", "在建", "建成"):
+        rows = np.flatnonzero(status == state)
+        late = _late_mask(rng, len(rows), LATE_SHARE[state])
+        a, b = rows[late], rows[~late]                     # behind plan / on track
+        if state == "储备":
+            p_start[a] = ref - _months(rng, 1, 18, len(a))
+            p_start[b] = ref + _months(rng, 1, 30, len(b))
+            p_end[rows] = p_start[rows] + _months(rng, 12, 48, len(rows))
+        elif state == "在建":
+            p_end[a] = ref - _months(rng, 1, 18, len(a))
+            p_start[a] = p_end[a] - _months(rng, 12, 48, len(a))
+            start[a] = p_start[a] + _months(rng, 0, 4, len(a))
+            start[b] = ref - _months(rng, 1, 48, len(b))
+            p_start[b] = start[b] - _months(rng, 0, 4, len(b))
+            p_end[b] = ref + _months(rng, 1, 36, len(b))
+            done[rows] = rng.uniform(0.10, 0.90, size=len(rows))
+        else:
+            end[rows] = ref - _months(rng, 1, 48, len(rows))
+            p_end[a] = end[a] - _months(rng, 1, 18, len(a))
+            p_start[a] = p_end[a] - _months(rng, 12, 36, len(a))
+            start[a] = p_start[a] + _months(rng, 0, 3, len(a))
+            start[b] = end[b] - _months(rng, 12, 48, len(b))
+            p_start[b] = start[b] - _months(rng, 0, 3, len(b))
+            p_end[b] = end[b] + _months(rng, 0, 6, len(b))
+            done[rows] = rng.uniform(0.97, 1.0, size=len(rows))
+
+    def text(values: np.ndarray) -> np.ndarray:
+        return np.where(np.isnat(values), "", np.datetime_as_string(values, unit="D")).astype(object)
+
+    return {"start": text(start), "completion": text(end), "planned_start": text(p_start),
+            "planned_completion": text(p_end),
+            "investment_done": np.round(done * invest_wan / 10_000, 4)}   # 万元 -> 亿元
+
+
 def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
                   n: int) -> pd.DataFrame:
     """Projects: zone-fitting industries, status/level mix, log-normal investment (万元)."""
@@ -168,11 +261,7 @@ def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gp
     status = rng.choice(["储备", "在建", "建成"], size=n, p=[0.30, 0.45, 0.25])
     level = rng.choice(["国家级", "市级", "区级"], size=n, p=[0.08, 0.27, 0.65])
     invest_wan = np.round(np.exp(rng.normal(np.log(80_000), 1.1, size=n)), -1)  # 万元, median 8 亿元
-    start_year = rng.integers(2019, 2027, size=n)
-    start = pd.to_datetime([f"{y}-{m:02d}-01" for y, m in zip(start_year, rng.integers(1, 13, size=n))])
-    completion = start + pd.to_timedelta(rng.integers(365, 365 * 4, size=n), unit="D")
-    start_txt = np.where(status == "储备", "", start.strftime("%Y-%m-%d"))
-    done_txt = np.where(status == "建成", completion.strftime("%Y-%m-%d"), "")
+    plan = project_plan(rng, status, invest_wan)
     systems = rng.choice(["wgs84", "gcj02", "bd09"], size=n, p=[0.6, 0.3, 0.1])
     lon, lat = _coords_out(pts, systems)
     street = _street_of(pts, streets)
@@ -187,7 +276,9 @@ def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gp
                    for i, (z, ind) in enumerate(zip(zone, industry))],
         "项目状态": status, "项目级别": level,
         "产业类别": [INDUSTRY_ZH[i] for i in industry],
-        "总投资（万元）": invest_wan, "开工时间": start_txt, "竣工时间": done_txt,
+        "总投资（万元）": invest_wan, "开工时间": plan["start"], "竣工时间": plan["completion"],
+        "计划开工时间": plan["planned_start"], "计划竣工时间": plan["planned_completion"],
+        "累计完成投资(亿元)": plan["investment_done"],
         "经度": lon, "纬度": lat, "坐标系": systems, "所属街镇": street, "所属功能区": declared,
         "责任单位": rng.choice(["示例区发展改革委", "示例区住房城乡建设委", "示例丽泽管委会",
                              "示例丰台园管委会", "示例区商务局"], size=n),
@@ -279,19 +370,140 @@ def make_enterprises(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones:
     return frame
 
 
-def make_stations(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One street-level 先丰站 per street, ~390 community/village ones, 30 先丰港 in key areas."""
+# Communities (社区) and villages (村). Fengtai has a few hundred of them (domain.md: "a few
+# hundred"; roughly 300+ communities and ~70 villages): the sample has COMMUNITY_COUNT of
+# each kind. The streets that get villages are the rural-ish south-western units (the two
+# towns and the former 乡 areas); the split is made up for the sample, not an official one.
+COMMUNITY_COUNT = {"社区": 330, "村": 70}
+VILLAGE_STREET_WEIGHTS = {"王佐镇": 7, "北宫镇": 6, "长辛店街道": 2, "花乡街道": 1.5, "卢沟桥街道": 1.5,
+                          "看丹街道": 1, "宛平街道": 1, "云岗街道": 1}
+# A synthetic total scaled to the public order of magnitude (about 2 million residents;
+# domain.md cites about 2.02 million in the 2020 census). Neither it nor any community's
+# figure is an official number.
+SYNTHETIC_POPULATION_TOTAL = 2_000_000
+COMMUNITY_PREFIX = "东西南北中新前后金银玉青丽和安康华兴嘉泰"
+COMMUNITY_SUFFIX = "园苑里坊街院桥湖林景城庭府湾居台泉岭塘榆"
+VILLAGE_SUFFIX = ["家庄", "家店", "家营", "家坡", "家峪"]
+
+
+def make_communities(rng: np.random.Generator, streets: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Communities and villages (示例XX社区 / 示例X家庄村), each with a canonical street, a
+    point inside it, a log-normal resident population scaled to SYNTHETIC_POPULATION_TOTAL
+    and a code 1101060SS9NN (the street's 9-digit code, then 9NN: a range kept clear of
+    real community codes). Returns the file's rows and, row for row, the generator's truth
+    (``lon``, ``lat`` in WGS84, ``street`` as a position in ``streets``, ``tier`` 社区/村,
+    ``name``) that ``make_stations`` places stations by, whatever the row says.
+
+    About a third of the rows are in GCJ-02 (as Amap exports them), six have a street but no
+    coordinates, and three are defective on purpose: a missing name, a negative
+    population, and a row with neither coordinates nor street.
+    """
+    names_of = streets["name"].to_numpy()
+    kind_of = streets["kind"].to_numpy()
+    area = streets.geometry.to_crs(METRIC_CRS).area.to_numpy()
+    # 社区: at least 5 per street (2 per town), the rest by area^0.5 (denser in the city);
+    # the towns are mostly villages, so their weight is cut.
+    n_comm = COMMUNITY_COUNT["社区"]
+    floor = np.where(kind_of == "镇", 2, 5)
+    weights = area ** 0.5 * np.where(kind_of == "镇", 0.4, 1.0)
+    comm_per = floor + rng.multinomial(n_comm - floor.sum(), weights / weights.sum())
+    vw = np.array([VILLAGE_STREET_WEIGHTS.get(name, 0.0) for name in names_of])
+    vill_per = rng.multinomial(COMMUNITY_COUNT["村"], vw / vw.sum())
+    which = np.concatenate([np.repeat(np.arange(len(streets)), comm_per), np.repeat(np.arange(len(streets)), vill_per)])
+    tier = np.array(["社区"] * comm_per.sum() + ["村"] * vill_per.sum(), dtype=object)
+    order = np.lexsort((tier == "村", which))                     # by street, 社区 before 村
+    which, tier = which[order], tier[order]
+    n = len(which)
+    # Points at least 5 m inside the street, so rounding never moves one across a boundary.
+    inner = streets.geometry.to_crs(METRIC_CRS).buffer(-5).to_crs(streets.crs)
+    pts = random_points_in(inner, which, rng)
+
+    comm_names = [a + b for a in COMMUNITY_PREFIX for b in COMMUNITY_SUFFIX]
+    vill_names = [a + b for a in SURNAMES for b in VILLAGE_SUFFIX]
+    comm_pick = iter(rng.permutation(comm_names))
+    vill_pick = iter(rng.permutation(vill_names))
+    names = [f"示例{next(vill_pick)}村" if t == "村" else f"示例{next(comm_pick)}社区" for t in tier]
+
+    sigma = np.where(tier == "村", 0.5, 0.45)
+    median = np.where(tier == "村", 2_500, 5_500)
+    raw = np.exp(rng.normal(np.log(median), sigma))
+    population = np.round(raw * SYNTHETIC_POPULATION_TOTAL / raw.sum(), -1).astype(int)
+
+    codes = np.empty(n, dtype=object)
+    for k in np.unique(which):
+        rows = np.flatnonzero(which == k)
+        codes[rows] = [f"{streets['code'].iloc[k][:9]}{901 + j:03d}" for j in range(len(rows))]
+    systems = np.where(rng.random(n) < 0.35, "gcj02", "wgs84")
+    lon, lat = _coords_out(pts, systems)
+    frame = pd.DataFrame({
+        "社区名称": names, "所属街镇": names_of[which], "常住人口": population, "社区代码": codes,
+        "经度": lon, "纬度": lat, "坐标系": np.where(systems == "gcj02", "GCJ-02", "WGS84"),
+    })
+    picks = rng.choice(n, size=9, replace=False)
+    no_xy, bad = picks[:6], picks[6:]
+    frame.loc[no_xy, ["经度", "纬度", "坐标系"]] = [np.nan, np.nan, ""]  # known only by street: placed by street
+    frame.loc[bad[0], "社区名称"] = ""                                 # required value missing
+    frame.loc[bad[1], "常住人口"] = -frame.loc[bad[1], "常住人口"]      # negative population
+    frame.loc[bad[2], ["经度", "纬度", "坐标系", "所属街镇"]] = [np.nan, np.nan, "", ""]  # no location at all
+    truth = pd.DataFrame({"lon": pts[:, 0], "lat": pts[:, 1], "street": which, "tier": tier, "name": names})
+    return frame, truth
+
+
+# Community-level 先丰站: COMMUNITY_STATIONS in all, as before. A station sits within ~300 m
+# of a host community. Most communities in the compact urban streets host one; fewer do in
+# the large south-western units (LARGE_UNIT_KM2 and up) and fewer villages still. The
+# stations left over serve livelihood departments (民生部门), next to a host station in an
+# urban street. So most communities are within 1 km of a 先丰站 and a minority, mostly in
+# the large units, are not: the coverage gap map has something to show.
+COMMUNITY_STATIONS = 394
+LARGE_UNIT_KM2 = 15.0
+HOST_SHARE = {"社区": 0.85, "大片区社区": 0.15, "村": 0.20}
+
+
+def _short(street: str) -> str:
+    """右安门街道 -> 右安门, 王佐镇 -> 王佐."""
+    return street.removesuffix("街道").removesuffix("镇")
+
+
+def _near(rng: np.random.Generator, points: np.ndarray, within: np.ndarray, low_m: float,
+          high_m: float) -> np.ndarray:
+    """Each point moved ``low_m``-``high_m`` metres in a random direction; kept where it was
+    when the move would leave its polygon (``within``)."""
+    angle = rng.uniform(0, 2 * np.pi, len(points))
+    dist = rng.uniform(low_m, high_m, len(points))
+    metric = gpd.GeoSeries(shapely.points(points), crs="EPSG:4326").to_crs(METRIC_CRS)
+    moved = gpd.GeoSeries(shapely.points(metric.x + dist * np.cos(angle), metric.y + dist * np.sin(angle)),
+                          crs=METRIC_CRS).to_crs("EPSG:4326")
+    xy = np.column_stack([moved.x, moved.y])
+    inside = shapely.contains_xy(within, xy[:, 0], xy[:, 1])
+    xy[~inside] = points[~inside]
+    return xy
+
+
+def make_stations(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                  communities: pd.DataFrame) -> pd.DataFrame:
+    """One street-level 先丰站 per street, 394 community/village/department ones placed by the
+    communities (``make_communities``' truth frame), 30 先丰港 in key areas."""
     rows = []
     reps = streets.geometry.representative_point()
     for name, pt in zip(streets["name"], reps):
         rows.append((f"{name}先丰站（示例）", "先丰站", "街镇", pt.x, pt.y, name))
-    n_comm = 394
-    weights = streets.geometry.to_crs(32650).area.to_numpy() ** 0.4
-    which = rng.choice(len(streets), size=n_comm, p=weights / weights.sum())
-    pts = random_points_in(streets.geometry, which, rng)
-    tiers = np.where(streets["kind"].to_numpy()[which] == "镇", "村", "社区")
-    for i, (k, (x, y), tier) in enumerate(zip(which, pts, tiers)):
-        rows.append((f"{streets['name'].iloc[k][:-2]}示例{tier}先丰站{i + 1:03d}", "先丰站", tier, x, y, ""))
+    which = communities["street"].to_numpy()
+    points = communities[["lon", "lat"]].to_numpy()
+    large = streets.geometry.to_crs(METRIC_CRS).area.to_numpy() >= LARGE_UNIT_KM2 * 1e6
+    tier = communities["tier"].to_numpy()
+    share = np.where(tier == "村", HOST_SHARE["村"], np.where(large[which], HOST_SHARE["大片区社区"], HOST_SHARE["社区"]))
+    hosts = np.flatnonzero(rng.random(len(communities)) < share)[:COMMUNITY_STATIONS]
+    xy = _near(rng, points[hosts], streets.geometry.to_numpy()[which[hosts]], 30, 300)
+    for i, (c, (x, y)) in enumerate(zip(hosts, xy)):
+        rows.append((f"{communities['name'].iloc[c]}先丰站（示例{i + 1:03d}）", "先丰站", tier[c], x, y, ""))
+    # The rest: livelihood departments' service points, 100-500 m from an urban host station.
+    urban = np.flatnonzero(~large[which[hosts]])
+    beside = rng.choice(urban, size=COMMUNITY_STATIONS - len(hosts))
+    dept_street = which[hosts][beside]
+    xy = _near(rng, xy[beside], streets.geometry.to_numpy()[dept_street], 100, 500)
+    for i, (k, (x, y)) in enumerate(zip(dept_street, xy), start=len(hosts)):
+        rows.append((f"{_short(streets['name'].iloc[k])}示例民生部门先丰站{i + 1:03d}", "先丰站", "部门", x, y, ""))
     key = zones.index[zones["kind"] == "key_area"].to_numpy()
     which = rng.choice(key, size=30)
     pts = random_points_in(zones.geometry, which, rng)

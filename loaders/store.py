@@ -1,16 +1,19 @@
 """The store: a GeoPackage file (embedded default) or PostGIS tables (production).
 
-Both hold the same layers (``schema.ALL_LAYERS`` plus ``build_report``) in EPSG:4326.
+Both hold the same layers (``schema.ALL_LAYERS``) in EPSG:4326, the same tables without
+geometry (``schema.TABLES``: the zone link table and the indicators) and ``build_report``.
 A build writes a complete new store beside the old one and swaps it in only when
-every layer is written, so a failed build leaves the previous store untouched:
+every layer and table is written, so a failed build leaves the previous store untouched:
 GeoPackage by writing a temporary file and ``os.replace``; PostGIS by writing
-``<layer>__new`` tables and renaming them in one transaction.
+``<name>__new`` tables and renaming them in one transaction.
 """
 from __future__ import annotations
 
 import io
 import json
 import os
+import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -22,12 +25,15 @@ import shapely
 
 from geodata.crs import STORAGE_CRS
 from loaders.errors import BuildError
-from loaders.schema import ALL_LAYERS, REPORT_LAYER, ZONE_IDS
+from loaders.membership import members_filter_sql, zone_filter_sql
+from loaders.schema import ALL_LAYERS, LAYERS, POINT_LAYERS, REPORT_LAYER, TABLES, ZONE_IDS, ZONE_MEMBERS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
-BOOL_COLUMNS = ("service_package", "responded", "resolved", "satisfied", "zone_declared_mismatch")
-_MULTI_POLYGON_LAYERS = ("streets", "zones")
+# Indexes of the tables, created in the same swap: (table, column).
+TABLE_INDEXES: tuple[tuple[str, str], ...] = ((ZONE_MEMBERS, "zone_id"), (ZONE_MEMBERS, "record_id"))
+# Written in this order; the report last (its table's identity is the build token).
+_WRITE_ORDER: tuple[str, ...] = (*ALL_LAYERS, *TABLES)
 
 
 def default_store_path() -> Path:
@@ -50,8 +56,9 @@ class Store(Protocol):
     def layers(self) -> list[str]: ...
     def read(self, layer: str, columns: list[str] | None = None,
              zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame: ...
+    def read_members(self, layer: str | None = None, zone_id: str | None = None) -> pd.DataFrame: ...
     def read_report(self) -> dict: ...
-    def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None: ...
+    def write_all(self, layers: Mapping[str, pd.DataFrame], report: dict) -> None: ...
 
 
 def open_store(target: str | os.PathLike) -> Store:
@@ -71,22 +78,51 @@ def _report_frame(report: dict) -> pd.DataFrame:
                          "report_json": [json.dumps(report, ensure_ascii=False, default=str)]})
 
 
-def _prepare(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Store-ready copy: WGS84, polygons as multipolygons, nullable types made plain."""
-    out = frame.copy()
-    if out.crs is not None and out.crs.to_epsg() != 4326:
-        out = out.to_crs(STORAGE_CRS)
-    if layer in _MULTI_POLYGON_LAYERS:
-        geoms = out.geometry.to_numpy()
-        single = shapely.get_type_id(geoms) == 3  # Polygon
-        geoms[single] = shapely.multipolygons(geoms[single][:, None])
-        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=STORAGE_CRS))
-    for col in BOOL_COLUMNS:
-        if col in out.columns:
-            out[col] = out[col].astype("boolean").astype(object).where(out[col].notna(), None)
+def _prepare(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Store-ready copy of a declared layer or table: its declared columns in order (and the
+    geometry: WGS84, polygons as multipolygons); yes/no and whole-number columns as pandas'
+    nullable types, which both stores write as BOOLEAN / INTEGER with NULLs, rows or none."""
+    declared = LAYERS[name]
+    columns = [c for c in declared.dtypes if c in frame.columns]
+    if declared.geometry is None:
+        out = pd.DataFrame(frame, copy=False)[columns].copy()
+    else:
+        out = frame[[*columns, frame.geometry.name]].copy()
+        if out.crs is not None and out.crs.to_epsg() != 4326:
+            out = out.to_crs(STORAGE_CRS)
+        if declared.geometry == "MultiPolygon":
+            geoms = out.geometry.to_numpy()
+            single = shapely.get_type_id(geoms) == 3  # Polygon
+            geoms[single] = shapely.multipolygons(geoms[single][:, None])
+            out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=STORAGE_CRS))
+    for col in columns:
+        if declared.column(col).type in ("bool", "nullable_int"):
+            out[col] = out[col].astype(declared.column(col).dtype)
     if ZONE_IDS in out.columns:
         out[ZONE_IDS] = out[ZONE_IDS].fillna("")
     return out
+
+
+def _restore_types(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The declared dtypes (``schema.STORE_TYPES``), whichever store the frame was read from:
+    a GeoPackage gives booleans as objects and dates in milliseconds, PostgreSQL dates in
+    microseconds, either gives an all-null column as ``object``."""
+    for col, dtype in LAYERS[name].dtypes.items():
+        if col in frame.columns and str(frame[col].dtype) != dtype:
+            frame[col] = frame[col].astype(dtype)
+    if ZONE_IDS in frame.columns:
+        frame[ZONE_IDS] = frame[ZONE_IDS].fillna("")
+    return frame
+
+
+def _sql_types(name: str) -> dict[str, object]:
+    """SQLAlchemy column types of a declared layer or table (PostGIS), so that a column with
+    no value at all still gets its type."""
+    from sqlalchemy.types import BigInteger, Boolean, DateTime, Double, Text
+
+    types = {"text": Text, "float": Double, "int": BigInteger, "nullable_int": BigInteger, "bool": Boolean,
+             "date": DateTime, "datetime": DateTime}
+    return {c.name: types[c.type]() for c in LAYERS[name].store_columns}
 
 
 def _has_geometries(frame: gpd.GeoDataFrame) -> bool:
@@ -101,10 +137,10 @@ def _geometry_type(layer: str, frame: gpd.GeoDataFrame) -> str:
     (every row rejected) is written like any other: ``POINT`` for point layers,
     ``MULTIPOLYGON`` for boundaries. Rows of another type make it ``GEOMETRY``.
     """
-    default = "MULTIPOLYGON" if layer in _MULTI_POLYGON_LAYERS else "POINT"
+    default = LAYERS[layer].geometry.upper()
     geoms = frame.geometry[frame.geometry.notna()]
     kinds = {str(k).upper() for k in geoms.geom_type.unique()}
-    if layer in _MULTI_POLYGON_LAYERS:
+    if default == "MULTIPOLYGON":
         kinds = {"MULTIPOLYGON" if k == "POLYGON" else k for k in kinds}  # _prepare makes them multi
     kind = default if not kinds else kinds.pop() if len(kinds) == 1 else "GEOMETRY"
     if kind not in _GPKG_TYPES:
@@ -135,8 +171,9 @@ def _copy_rows(table, conn, keys, data_iter) -> None:  # noqa: ANN001 - pandas `
         cursor.copy_expert(f"COPY {name} ({columns}) FROM STDIN WITH CSV", buffer)
 
 
-def _write_postgis_table(frame: gpd.GeoDataFrame, table: str, engine, geometry_type: str) -> None:  # noqa: ANN001
-    """Write one layer as a new table whose geometry column is declared (type, SRID 4326).
+def _write_postgis_table(layer: str, frame: gpd.GeoDataFrame, engine) -> None:  # noqa: ANN001 - sqlalchemy.Engine
+    """Write one layer as the table ``<layer>__new``, every column of its declared type and its
+    geometry column declared (type, SRID 4326).
 
     geopandas' ``to_postgis`` infers the column type from the rows and refuses a frame
     with no geometry at all ("No valid geometries in the data"); a hotline export placed
@@ -146,6 +183,7 @@ def _write_postgis_table(frame: gpd.GeoDataFrame, table: str, engine, geometry_t
     from geoalchemy2 import Geometry
 
     srid = int(STORAGE_CRS.split(":")[1])
+    table, geometry_type = f"{layer}__new", _geometry_type(layer, frame)
     geom_name = frame.geometry.name
     geoms = frame.geometry.to_numpy()
     ewkb = shapely.to_wkb(shapely.set_srid(np.asarray(geoms, dtype=object), srid), hex=True,
@@ -153,19 +191,44 @@ def _write_postgis_table(frame: gpd.GeoDataFrame, table: str, engine, geometry_t
     plain = pd.DataFrame(frame, copy=False).copy()
     plain[geom_name] = pd.Series(ewkb, index=plain.index, dtype=object)
     plain.to_sql(table, engine, if_exists="replace", index=False, chunksize=50_000, method=_copy_rows,
-                 dtype={geom_name: Geometry(geometry_type=geometry_type, srid=srid)})
+                 dtype={**_sql_types(layer), geom_name: Geometry(geometry_type=geometry_type, srid=srid)})
 
 
-def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
-    for col in BOOL_COLUMNS:
-        if col in frame.columns:
-            frame[col] = frame[col].astype("boolean")
-    if ZONE_IDS in frame.columns:
-        frame[ZONE_IDS] = frame[ZONE_IDS].fillna("")
-    return frame
+class _Reading:
+    """What both stores read alike, given each one's ``layers()`` and ``_read()``."""
+
+    def layers(self) -> list[str]:
+        raise NotImplementedError
+
+    def _read(self, name: str, columns: list[str] | None, where: str | None) -> pd.DataFrame:
+        """The rows of a layer or table matching the SQL condition ``where`` (all when None)."""
+        raise NotImplementedError
+
+    def _missing(self, name: str) -> str:
+        """The message for a layer or table the store does not hold."""
+        raise NotImplementedError
+
+    def read(self, layer: str, columns: list[str] | None = None,
+             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        """One layer (a GeoDataFrame in EPSG:4326) or table, with its declared dtypes; point
+        layers can be filtered to one zone (on ``zone_ids``, see ``loaders.membership``)."""
+        if layer not in self.layers():
+            raise BuildError(self._missing(layer))
+        return _restore_types(self._read(layer, columns, zone_filter_sql(zone_id) if zone_id else None), layer)
+
+    def read_members(self, layer: str | None = None, zone_id: str | None = None) -> pd.DataFrame:
+        """The ``zone_members`` rows (layer, record_id, zone_id), of one layer and/or one zone."""
+        where = members_filter_sql(layer, zone_id)
+        if ZONE_MEMBERS not in self.layers():
+            raise BuildError(self._missing(ZONE_MEMBERS))
+        return _restore_types(pd.DataFrame(self._read(ZONE_MEMBERS, None, where)), ZONE_MEMBERS)
+
+    def read_report(self) -> dict:
+        frame = self.read(REPORT_LAYER)
+        return json.loads(frame["report_json"].iloc[0])
 
 
-class GeoPackageStore:
+class GeoPackageStore(_Reading):
     """Layers of one GeoPackage file."""
 
     def __init__(self, path: Path) -> None:
@@ -180,18 +243,11 @@ class GeoPackageStore:
             return []
         return [str(name) for name, _ in pyogrio.list_layers(self.path)]
 
-    def read(self, layer: str, columns: list[str] | None = None,
-             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
-        if layer not in self.layers():
-            raise BuildError(f"存储 {self.path.name} 中没有图层 {layer}（请先运行 python -m loaders build）。")
-        where = f"{ZONE_IDS} LIKE '%,{_safe_id(zone_id)},%'" if zone_id else None
-        frame = pyogrio.read_dataframe(self.path, layer=layer, columns=columns, where=where,
-                                       use_arrow=True)
-        return _restore_types(frame)
+    def _missing(self, name: str) -> str:
+        return f"存储 {self.path.name} 中没有图层 {name}（请先运行 python -m loaders build）。"
 
-    def read_report(self) -> dict:
-        frame = self.read(REPORT_LAYER)
-        return json.loads(frame["report_json"].iloc[0])
+    def _read(self, name: str, columns: list[str] | None, where: str | None) -> pd.DataFrame:
+        return pyogrio.read_dataframe(self.path, layer=name, columns=columns, where=where, use_arrow=True)
 
     def build_token(self) -> str:
         """Which build the file holds now, in one ``stat``: a build swaps in a new file
@@ -202,31 +258,36 @@ class GeoPackageStore:
             return "missing"
         return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
 
-    def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None:
+    def write_all(self, layers: Mapping[str, pd.DataFrame], report: dict) -> None:
+        """Write every layer and table of ``layers`` (names of ``ALL_LAYERS`` and ``TABLES``) and
+        the report into a new file, index the tables, then swap the file in."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.stem}.building-{os.getpid()}.gpkg")
         tmp.unlink(missing_ok=True)
         try:
-            for name in ALL_LAYERS:
-                if name in layers:
-                    frame = _prepare(name, layers[name])
-                    # A layer with no geometry at all (every row placed by street, or no
-                    # rows) still declares its geometry type rather than "Unknown".
-                    declared = {} if _has_geometries(frame) else \
-                        {"geometry_type": _GPKG_TYPES.get(_geometry_type(name, frame), "Unknown")}
-                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True,
-                                            **declared)
-            pyogrio.write_dataframe(_report_frame(report), tmp, layer=REPORT_LAYER, driver="GPKG")
+            for name in [n for n in _WRITE_ORDER if n in layers]:
+                frame = _prepare(name, layers[name])
+                # A layer with no geometry at all (every row placed by street, or no rows)
+                # still declares its geometry type rather than "Unknown".
+                declared = {} if LAYERS[name].geometry is None or _has_geometries(frame) else \
+                    {"geometry_type": _GPKG_TYPES.get(_geometry_type(name, frame), "Unknown")}
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, **declared)
+            pyogrio.write_dataframe(_prepare(REPORT_LAYER, _report_frame(report)), tmp, layer=REPORT_LAYER,
+                                    driver="GPKG", use_arrow=True)
+            _index_tables(tmp, [n for n in TABLES if n in layers])
             os.replace(tmp, self.path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
 
 
-def _safe_id(zone_id: str) -> str:
-    if not str(zone_id).replace("_", "").isalnum():
-        raise ValueError(f"zone_id must be letters, digits or '_', got {zone_id!r}")
-    return str(zone_id)
+def _index_tables(path: Path, names: list[str]) -> None:
+    """Attribute indexes of the tables (``TABLE_INDEXES``), in the not yet swapped-in file."""
+    with sqlite3.connect(path) as conn:
+        for table, column in TABLE_INDEXES:
+            if table in names:
+                conn.execute(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")')
+    conn.close()
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -237,33 +298,7 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def _typed_null_columns(conn, layer: str, frame: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
-    """Columns with no value at all read as ``object``: give them their table's type.
-
-    (A layer with no coordinates has null ``lon``/``lat``; the GeoPackage store reads
-    them as floats, and so should PostGIS.)
-    """
-    empty = [c for c in frame.columns if c != "geometry" and frame[c].dtype == object and frame[c].isna().all()]
-    if not empty:
-        return frame
-    import geoalchemy2  # noqa: F401 - registers the geometry type for reflection
-    from sqlalchemy import inspect
-    from sqlalchemy.types import Date, DateTime, Float, Integer, Numeric, String
-    types = {c["name"]: c["type"] for c in inspect(conn).get_columns(layer)}
-    for col in empty:
-        kind = types.get(col)
-        if isinstance(kind, Integer) and frame.empty:
-            frame[col] = pd.Series(index=frame.index, dtype="int64")
-        elif isinstance(kind, (Float, Numeric, Integer)):
-            frame[col] = pd.Series(np.nan, index=frame.index, dtype=float)
-        elif isinstance(kind, String):
-            frame[col] = pd.Series(None, index=frame.index, dtype="str")
-        elif isinstance(kind, (DateTime, Date)):
-            frame[col] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ms]")
-    return frame
-
-
-class PostGISStore:
+class PostGISStore(_Reading):
     """Tables in a PostGIS database (schema ``public`` unless the URL's search_path says else)."""
 
     def __init__(self, url: str) -> None:
@@ -289,27 +324,20 @@ class PostGISStore:
         from sqlalchemy import inspect
         with self._connect() as conn:
             names = set(inspect(conn).get_table_names())
-        return [n for n in (*ALL_LAYERS, REPORT_LAYER) if n in names]
+        return [n for n in (*ALL_LAYERS, *TABLES, REPORT_LAYER) if n in names]
 
-    def read(self, layer: str, columns: list[str] | None = None,
-             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+    def _missing(self, name: str) -> str:
+        return f"数据库中没有表 {name}（请先运行 python -m loaders build）。"
+
+    def _read(self, name: str, columns: list[str] | None, where: str | None) -> pd.DataFrame:
         from sqlalchemy import text
-        if layer not in self.layers():
-            raise BuildError(f"数据库中没有表 {layer}（请先运行 python -m loaders build）。")
-        cols = "*" if columns is None else ", ".join(f'"{c}"' for c in [*columns, "geometry"])
-        sql = f'SELECT {cols} FROM "{layer}"'
-        if zone_id:
-            sql += f" WHERE {ZONE_IDS} LIKE '%,{_safe_id(zone_id)},%'"
+        plain = LAYERS[name].geometry is None   # a table without geometry
+        cols = "*" if columns is None else ", ".join(f'"{c}"' for c in [*columns, *([] if plain else ["geometry"])])
+        sql = text(f'SELECT {cols} FROM "{name}"' + (f" WHERE {where}" if where else ""))
         with self._connect() as conn:
-            if layer == REPORT_LAYER:
-                return pd.read_sql(text(sql.replace(', "geometry"', "")), conn)
-            frame = gpd.read_postgis(text(sql), conn, geom_col="geometry", crs=STORAGE_CRS)
-            frame = _typed_null_columns(conn, layer, frame)
-        return _restore_types(frame)
-
-    def read_report(self) -> dict:
-        frame = self.read(REPORT_LAYER)
-        return json.loads(frame["report_json"].iloc[0])
+            if plain:
+                return pd.read_sql(sql, conn)
+            return gpd.read_postgis(sql, conn, geom_col="geometry", crs=STORAGE_CRS)
 
     def build_token(self) -> str:
         """Which build the database holds now, in one cheap query: every build swaps in a new
@@ -319,28 +347,35 @@ class PostGISStore:
             oid = conn.execute(text("SELECT to_regclass(:name)::oid"), {"name": REPORT_LAYER}).scalar()
         return "missing" if oid is None else f"oid:{oid}"
 
-    def write_all(self, layers: dict[str, gpd.GeoDataFrame], report: dict) -> None:
+    def write_all(self, layers: Mapping[str, pd.DataFrame], report: dict) -> None:
+        """Write every layer and table of ``layers`` and the report as ``<name>__new`` tables,
+        then swap them all in (and index them) in one transaction."""
         from sqlalchemy import text
         names = [n for n in ALL_LAYERS if n in layers]
+        tables = [n for n in TABLES if n in layers]
+        every = [*names, *tables, REPORT_LAYER]
         with self._connect() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
             conn.commit()
         try:
             for name in names:
-                frame = _prepare(name, layers[name])
-                _write_postgis_table(frame, f"{name}__new", self.engine, _geometry_type(name, frame))
-            _report_frame(report).to_sql(f"{REPORT_LAYER}__new", self.engine, if_exists="replace",
-                                         index=False)
+                _write_postgis_table(name, _prepare(name, layers[name]), self.engine)
+            for name, frame in [*((n, layers[n]) for n in tables), (REPORT_LAYER, _report_frame(report))]:
+                _prepare(name, frame).to_sql(f"{name}__new", self.engine, if_exists="replace", index=False,
+                                             chunksize=50_000, method=_copy_rows, dtype=_sql_types(name))
             with self.engine.begin() as conn:  # one transaction: readers see old or new, never half
-                for name in [*names, REPORT_LAYER]:
+                for name in every:
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
                     conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
                     conn.execute(text(f'ALTER INDEX IF EXISTS "idx_{name}__new_geometry" '
                                       f'RENAME TO "idx_{name}_geometry"'))
-                    if name in ("projects", "enterprises", "stations", "hotline"):
+                    if name in POINT_LAYERS:
                         conn.execute(text(f'CREATE INDEX IF NOT EXISTS "idx_{name}_street" ON "{name}" (street)'))
+                for table, column in TABLE_INDEXES:
+                    if table in tables:
+                        conn.execute(text(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")'))
         except BaseException:
             with self.engine.begin() as conn:
-                for name in [*names, REPORT_LAYER]:
+                for name in every:
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new" CASCADE'))
             raise

@@ -40,6 +40,7 @@ setup_system() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+  fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || need+=(fonts-wqy-zenhei)  # TrueType CJK: embeddable in PDF briefs
   if [ ${#need[@]} -gt 0 ]; then
     echo "Installing system packages: ${need[*]}"
     if [ "$(id -u)" -ne 0 ]; then

@@ -27,6 +27,14 @@ SMOKED = {
     "bash scripts/dev.sh bench": "test_benchmark_runs_at_tiny_scale",
     "python -m loaders build": "test_build_command_on_the_fixtures",
     "python -m streamlit run dashboard/app.py": "test_run_command_serves_the_dashboard",
+    "python -m dashboard.users": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",
+    "python -m dashboard.users add": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",
+    "python -m dashboard.users passwd": "tests/dashboard/test_users_cli.py::test_add_passwd_disable_enable_list",
+    "python -m dashboard.users disable": "tests/dashboard/test_users_cli.py::test_add_passwd_disable_enable_list",
+    "python -m dashboard.users role": "tests/dashboard/test_users_cli.py::test_add_passwd_disable_enable_list",
+    "python -m dashboard.users list": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",
+    "python -m dashboard.brief --store": "tests/dashboard/test_brief.py::test_command_line_writes_the_pdf_without_streamlit",
+    "python -m dashboard.meeting --bench": "test_meeting_benchmark_runs",
 }
 
 
@@ -111,7 +119,18 @@ def test_run_command_serves_the_dashboard(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_meeting_benchmark_runs() -> None:
+    result = subprocess.run([sys.executable, "-m", "dashboard.meeting", "--bench"], cwd=REPO_ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
+    assert result.stdout.strip(), "the benchmark printed no figures"
+
+
 @pytest.mark.parametrize("command", sorted(SMOKED))
 def test_smoke_table_names_real_tests(command: str) -> None:
     name = SMOKED[command]
-    assert name == "(this suite)" or name in globals(), name
+    if "::" in name:  # a test in another file
+        path, func = name.split("::")
+        assert f"def {func}(" in (REPO_ROOT / path).read_text(encoding="utf-8"), name
+    else:
+        assert name == "(this suite)" or name in globals(), name

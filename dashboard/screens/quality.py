@@ -4,15 +4,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, i18n, ui
+from dashboard import access, data, i18n, state, ui
 from dashboard.export import neutralise_formulas
-from dashboard.queries import zone_labels, zone_names
+from dashboard.queries import with_zones, zone_labels, zone_names
 from loaders.schema import ZONE_MISMATCH
 
-lang = ui.lang()
 
-
-def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` for display: layer codes as labels, headers in the session's language."""
     out = frame.copy()
     if "layer" in out.columns:
@@ -22,68 +20,79 @@ def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=lambda col: i18n.column_label(col, lang))
 
 
-ui.page_title("page_quality")
-report = data.report()
-if not report:
-    st.warning(ui.t("q_report_missing"))
-    st.stop()
+def render() -> None:
+    lang = ui.lang()
+    ui.page_title("page_quality")
+    report = data.report()
+    if not report:
+        st.warning(ui.t("q_report_missing"))
+        return
 
-st.caption(f"{ui.t('q_built')}: {report.get('built_at', i18n.DASH)}")
-layers = report.get("layers", {})
-counts = pd.DataFrame([{"layer": name, ui.t("q_read"): v.get("read"), ui.t("q_loaded"): v.get("loaded"),
-                        ui.t("q_rejected"): v.get("rejected")} for name, v in layers.items()])
-if not counts.empty:
-    counts.insert(0, i18n.column_label("layer", lang), [i18n.enum_label("layer", v, lang) for v in counts["layer"]])
-    counts = counts.drop(columns="layer")  # the label says it; the raw code only doubled the column
-left, right = st.columns([1, 1.3], gap="medium")
-with left:
-    st.markdown(f"**{ui.t('q_layers')}**")
-    st.dataframe(counts, hide_index=True, width="stretch",
-                 column_config={ui.t(k): st.column_config.NumberColumn(format="localized")
-                                for k in ("q_read", "q_loaded", "q_rejected")})
-    st.markdown(f"**{ui.t('q_provenance')}**")
-    prov = report.get("provenance", {}) or {}
-    rows = [{"": k, "title": v.get("title"), "precision": v.get("precision"),
-             "note": v.get("display_zh") if lang == "zh" else v.get("notes"),
-             "source": v.get("source"), "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
-    st.dataframe(_labelled(pd.DataFrame(rows)), hide_index=True, width="stretch")
+    st.caption(f"{ui.t('q_built')}: {report.get('built_at', i18n.DASH)}")
+    layers = report.get("layers", {})
+    counts = pd.DataFrame([{"layer": name, ui.t("q_read"): v.get("read"), ui.t("q_loaded"): v.get("loaded"),
+                            ui.t("q_rejected"): v.get("rejected")} for name, v in layers.items()])
+    if not counts.empty:
+        counts.insert(0, i18n.column_label("layer", lang), [i18n.enum_label("layer", v, lang) for v in counts["layer"]])
+        counts = counts.drop(columns="layer")  # the label says it; the raw code only doubled the column
+    left, right = st.columns([1, 1.3], gap="medium")
+    with left:
+        st.markdown(f"**{ui.t('q_layers')}**")
+        st.dataframe(counts, hide_index=True, width="stretch",
+                     column_config={ui.t(k): st.column_config.NumberColumn(format="localized")
+                                    for k in ("q_read", "q_loaded", "q_rejected")})
+        st.markdown(f"**{ui.t('q_provenance')}**")
+        prov = report.get("provenance", {}) or {}
+        rows = [{"": k, "title": v.get("title"), "precision": v.get("precision"),
+                 "note": v.get("display_zh") if lang == "zh" else v.get("notes"),
+                 "source": v.get("source"), "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
+        st.dataframe(_labelled(pd.DataFrame(rows), lang), hide_index=True, width="stretch")
 
-# The reason first after the place: on a projector the value column can be cut, the reason must not.
-rejects = pd.DataFrame(report.get("rejects", []), columns=["layer", "file", "row", "column", "reason", "value"])
-with right:
-    st.markdown(f"**{i18n.counted(ui.t('q_rejects'), len(rejects), lang)}**")
-    c = st.columns([1, 2])
-    pick = c[0].multiselect(ui.t("d_layer"), sorted(rejects["layer"].dropna().unique()), key="q_layer",
-                            placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("layer", v, lang))
-    query = c[1].text_input(ui.t("q_search"), key="q_search")
-    shown = rejects
-    if pick:
-        shown = shown[shown["layer"].isin(pick)]
-    if query:
-        text = shown["reason"].astype(str) + " " + shown["value"].astype(str) + " " + shown["column"].astype(str)
-        shown = shown[text.str.contains(query, case=False, regex=False)]
-    st.dataframe(_labelled(shown), hide_index=True,
-                 width="stretch", height=300,
-                 column_config={i18n.column_label("reason", lang): st.column_config.TextColumn(width="large")})
-    st.download_button(ui.t("q_download_rejects"), key="q_dl",
-                       data=lambda: neutralise_formulas(shown).to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"rejects_{str(report.get('built_at', ''))[:10]}.csv", mime="text/csv",
-                       on_click="ignore")
+    # The reason first after the place: on a projector the value column can be cut, the reason must not.
+    rejects = pd.DataFrame(report.get("rejects", []), columns=["layer", "file", "row", "column", "reason", "value"])
+    with right:
+        st.markdown(f"**{i18n.counted(ui.t('q_rejects'), len(rejects), lang)}**")
+        c = st.columns([1, 2])
+        pick = c[0].multiselect(ui.t("d_layer"), sorted(rejects["layer"].dropna().unique()), key=state.Q_LAYER,
+                                placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("layer", v, lang))
+        query = c[1].text_input(ui.t("q_search"), key=state.Q_SEARCH)
+        shown = rejects
+        if pick:
+            shown = shown[shown["layer"].isin(pick)]
+        if query:
+            text = shown["reason"].astype(str) + " " + shown["value"].astype(str) + " " + shown["column"].astype(str)
+            shown = shown[text.str.contains(query, case=False, regex=False)]
+        st.dataframe(_labelled(shown, lang), hide_index=True,
+                     width="stretch", height=300,
+                     column_config={i18n.column_label("reason", lang): st.column_config.TextColumn(width="large")})
+        if access.may_download(access.current_viewer(), "rejects"):   # roles allowed every layer
+            info = ui.export_info(layer="rejects", filters={"layer": pick, "search": query}, fmt="csv", crs=None,
+                                  rows=len(shown), personal=access.current_viewer().personal)
+            st.download_button(ui.t("q_download_rejects"), key=state.Q_DOWNLOAD,
+                               data=ui.audited_download(lambda _: neutralise_formulas(shown).to_csv(index=False)
+                                                        .encode("utf-8-sig"), info, page="quality"),
+                               file_name=f"rejects_{str(report.get('built_at', ''))[:10]}.csv", mime="text/csv",
+                               on_click="ignore")
 
-st.markdown(f"**{i18n.counted(ui.t('q_warnings'), len(report.get('warnings', [])), lang)}**")
-warnings = pd.DataFrame([w if isinstance(w, dict) else {"message": str(w)} for w in report.get("warnings", [])])
-st.dataframe(_labelled(warnings), hide_index=True, width="stretch", height=220,
-             column_config={i18n.column_label("message", lang): st.column_config.TextColumn(width="large")})
+    st.markdown(f"**{i18n.counted(ui.t('q_warnings'), len(report.get('warnings', [])), lang)}**")
+    warnings = pd.DataFrame([w if isinstance(w, dict) else {"message": str(w)} for w in report.get("warnings", [])])
+    st.dataframe(_labelled(warnings, lang), hide_index=True, width="stretch", height=220,
+                 column_config={i18n.column_label("message", lang): st.column_config.TextColumn(width="large")})
 
-projects = data.layer("projects")
-if ZONE_MISMATCH in projects.columns:
-    names = zone_names(data.layer("zones"), lang)
-    mism = projects[projects[ZONE_MISMATCH].fillna(False).astype(bool)]
-    st.markdown(f"**{i18n.counted(ui.t('q_mismatch'), len(mism), lang)}**")
-    table = pd.DataFrame({i18n.column_label("project_id", lang): mism["project_id"],
-                          i18n.column_label("name", lang): mism["name"],
-                          i18n.column_label("zone_declared", lang): [names.get(z, z) for z in mism["zone_declared"]],
-                          i18n.column_label("zone_ids", lang): [zone_labels(z, names, i18n.list_sep(lang))
-                                                                for z in mism["zone_ids"]],
-                          i18n.column_label("street", lang): mism["street"]})
-    st.dataframe(table, hide_index=True, width="stretch", height=220)
+    projects = data.layer("projects")
+    if ZONE_MISMATCH in projects.columns:
+        names = zone_names(data.layer("zones"), lang)
+        mism = with_zones(projects[projects[ZONE_MISMATCH].fillna(False).astype(bool)], "project_id",
+                          data.members("projects"))
+        st.markdown(f"**{i18n.counted(ui.t('q_mismatch'), len(mism), lang)}**")
+        table = pd.DataFrame({i18n.column_label("project_id", lang): mism["project_id"],
+                              i18n.column_label("name", lang): mism["name"],
+                              i18n.column_label("zone_declared", lang): [names.get(z, z) for z in mism["zone_declared"]],
+                              i18n.column_label("zone_ids", lang): [zone_labels(z, names, i18n.list_sep(lang))
+                                                                    for z in mism["zones"]],
+                              i18n.column_label("street", lang): mism["street"]})
+        st.dataframe(table, hide_index=True, width="stretch", height=220)
+
+
+if __name__ == "__main__":
+    render()

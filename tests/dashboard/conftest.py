@@ -1,6 +1,11 @@
-"""Fixtures for the dashboard tests: tiny frames built in code, and a capture of page maps."""
+"""Fixtures for the dashboard tests: tiny frames built in code, and a capture of page maps.
+
+Signing in: :data:`ACCOUNTS` (test accounts only: the app bundles none), :func:`users_file`,
+:func:`store_copy` and :func:`sign_in` / :func:`run_signed_in` for AppTest runs behind the form.
+"""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,6 +53,62 @@ def run_page(page: str, params: dict[str, str], timeout: float = 300):  # noqa: 
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
+    if page != "overview":
+        at.switch_page(f"screens/{page}.py")
+        at.run()
+    return at
+
+
+# ---------------------------------------------------------------- signing in
+# name -> (role, grants, password); test accounts only.
+ACCOUNTS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "t_leader": ("leader", (), "leader-pass-0417"),
+    "t_planner": ("planner", (), "planner-pass-0417"),
+    "t_analyst": ("analyst", (), "analyst-pass-0417"),
+    "t_analyst_pii": ("analyst", ("pii",), "analyst-pii-0417"),
+    "t_admin": ("admin", ("pii",), "admin-pass-0417"),
+    "t_locked": ("leader", (), "lockout-pass-0417"),
+}
+ROLE_ACCOUNT = {"leader": "t_leader", "planner": "t_planner", "analyst": "t_analyst", "admin": "t_admin"}
+
+
+def users_file(path: Path, accounts: dict[str, tuple[str, tuple[str, ...], str]] = ACCOUNTS) -> Path:
+    """A users file holding ``accounts``, written by ``dashboard.users`` (argon2id hashes, 0600)."""
+    from dashboard.users import add_user
+    for name, (role, grants, password) in accounts.items():
+        add_user(path, name, role, grants, password)
+    return path
+
+
+def store_copy(folder: Path) -> Path:
+    """A copy of the bundled sample store (its audit log then lives in ``folder``, not in data/)."""
+    from loaders.build import ensure_sample_store
+    from loaders.store import default_store_path
+    ensure_sample_store()
+    target = folder / "district.gpkg"
+    shutil.copyfile(default_store_path(), target)
+    return target
+
+
+def sign_in(at, user: str, password: str | None = None):  # noqa: ANN001, ANN201 - AppTest
+    """Fill the sign-in form of ``at`` and submit it (the run follows)."""
+    from dashboard.auth import SIGNIN_PASSWORD, SIGNIN_USER
+    at.text_input(key=SIGNIN_USER).input(user)
+    at.text_input(key=SIGNIN_PASSWORD).input(ACCOUNTS[user][2] if password is None else password)
+    next(b for b in at.button if b.label in ("登录", "Sign in")).click()
+    at.run()
+    return at
+
+
+def run_signed_in(page: str, params: dict[str, str], user: str, timeout: float = 300):  # noqa: ANN201 - AppTest
+    """Sign in as ``user`` on a fresh session, then open ``page`` with ``params`` in the URL."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    sign_in(at, user)
     if page != "overview":
         at.switch_page(f"screens/{page}.py")
         at.run()

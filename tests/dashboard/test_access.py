@@ -24,9 +24,13 @@ def test_auth_none_opens_other_store(tmp_path):
     assert not choice.is_bundled_sample and settings.open_access
 
 
-def test_users_file_without_login_is_refused(tmp_path):
-    with pytest.raises(AccessError):
-        choose_store(load_settings({"DASHBOARD_USERS": "users.toml"}), str(tmp_path / "s.gpkg"))
+def test_users_file_serves_any_store_behind_the_sign_in(tmp_path):
+    """With a users file every page asks to sign in first (dashboard.auth), so any store may be served."""
+    settings = load_settings({"DASHBOARD_USERS": str(tmp_path / "users.json"),
+                              "DASHBOARD_STORE": str(tmp_path / "real.gpkg")})
+    choice = choose_store(settings, str(tmp_path / "s.gpkg"))
+    assert choice.target == str(tmp_path / "real.gpkg") and not choice.is_bundled_sample
+    assert settings.sign_in_required and not settings.open_access
 
 
 def test_personal_columns_hidden_without_roles():

@@ -32,6 +32,22 @@ def test_gcj02_shifts_positions(tiny_projects):
     assert shifted["lon"].iloc[0] == pytest.approx(shifted.geometry.x.iloc[0])
 
 
+def test_gcj02_download_matches_an_independent_conversion(tiny_projects):
+    """Tiananmen: WGS84 116.391083, 39.907333 (Wikidata); Amap (GCJ-02) reports 116.3975, 39.9087
+    (shared/reference/README.md). The export must land within ~25 m of that (the two sources name the spot to about that), far
+    closer than the ~540 m shift itself."""
+    point = tiny_projects.iloc[[0]].copy()
+    point = point.set_geometry(gpd.points_from_xy([116.391083], [39.907333]), crs="EPSG:4326")
+    point["lon"], point["lat"] = 116.391083, 39.907333
+    shifted = export.in_crs(point, "gcj02")
+    assert shifted.geometry.x.iloc[0] == pytest.approx(116.3975, abs=3e-4)
+    assert shifted.geometry.y.iloc[0] == pytest.approx(39.9087, abs=3e-4)
+    back = gpd.read_file(io.BytesIO(export.to_bytes(point, "geojson", "gcj02", "projects")))
+    assert back.geometry.x.iloc[0] == pytest.approx(116.3975, abs=3e-4)
+    cgcs = export.in_crs(point, "cgcs2000")  # CGCS2000 and WGS84 agree to well under a metre
+    assert cgcs.geometry.x.iloc[0] == pytest.approx(116.391083, abs=1e-5)
+
+
 def test_shapefile_zip_has_cpg_and_field_map(tiny_projects):
     with zipfile.ZipFile(io.BytesIO(export.to_bytes(tiny_projects, "shp", "wgs84", "projects"))) as zf:
         names = zf.namelist()

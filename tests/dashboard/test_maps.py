@@ -7,7 +7,6 @@ import pytest
 
 from dashboard import i18n, maps, views
 from dashboard.assets import VENDOR_URL
-from dashboard.queries import ProjectFilter  # noqa: F401 - import check
 
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -22,7 +21,8 @@ def _overview(tiny_polygons):
     streets = tiny_polygons.rename(columns={"name": "sname"}).assign(name=[XSS, "方庄街道"])
     streets_view = views.streets_for_map(maps.display_polygons(streets), __import__("pandas").DataFrame(
         {"projects": [2, 2]}, index=[XSS, "方庄街道"]), "projects", "项目", str, "zh")
-    return maps.overview_map(zones, streets_view, "zones", XSS, str, "无数据")
+    return maps.overview_map(zones=zones, streets=streets_view, target="zones", legend_title=XSS, fmt=str,
+                             no_data="无数据")
 
 
 def test_overview_escapes_names_everywhere(tiny_polygons):
@@ -35,8 +35,9 @@ def test_projects_map_escapes_popups_and_tooltips(tiny_projects, tiny_polygons):
     zones = views.zones_for_map(maps.display_polygons(tiny_polygons), __import__("pandas").DataFrame(
         {"projects": [3, 1]}, index=["lize", "hexi"]), None, "", str, "zh")
     points = views.projects_for_map(maps.display_points(tiny_projects), {"lize": XSS}, "zh")
-    m = maps.projects_map(points, zones, zones.assign(tip="x"), tuple(tiny_polygons.total_bounds), XSS,
-                          [(XSS, "#000")], XSS, selected="P1")
+    m = maps.projects_map(projects=points, zones=zones, streets=zones.assign(tip="x"),
+                          bounds=tuple(tiny_polygons.total_bounds), legend_title=XSS, legend_items=[(XSS, "#000")],
+                          layer_name=XSS, selected="P1")
     html = maps.map_html(m)
     assert "<img src=x" not in html
     assert html.count("P1") >= 1

@@ -49,8 +49,13 @@ def test_page_runs_with_banners(page, params, captured_maps):
         print(f"map html {page} {params}: {size:,} bytes")
         assert size < MAX_MAP_BYTES, size
     if page in ("overview", "zone"):
-        values = [m.value for m in at.metric]
-        assert len(values) == 6 and all(v and v != "—" for v in values), values
+        values = {m.label: m.value for m in at.metric}
+        assert len(values) == 11, values
+        # On the sample every indicator has data (communities, plan dates and 12345 fields exist),
+        # except a zone may truly have no delayed project or no community: then 0 or —, never blank.
+        assert all(v for v in values.values()), values
+        assert all(v != "—" for k, v in values.items() if k not in ("先丰站覆盖人口",)), values
+        assert all(m.help for m in at.metric), "every indicator has its definition one hover away"
 
 
 def test_overview_kpis_use_chinese_units():

@@ -5,8 +5,10 @@
 Every file is tiny and hand-shaped like an agency's export: a GBK CSV, an XLSX with a
 merged title row and a two-row merged header, GCJ-02 / BD-09 coordinates of known WGS84
 positions, wrong USCC check characters, swapped coordinates, points outside the district,
-duplicates, old street names, and official boundary files in EPSG:4490 and EPSG:4527
-(a zipped Shapefile with GBK attributes and no ``.cpg``).
+duplicates, old street names, official boundary files in EPSG:4490 and EPSG:4527
+(a zipped Shapefile with GBK attributes and no ``.cpg``), and communities (社区/村) as a
+GBK CSV of GCJ-02 points and as GeoJSON polygons. ``fixtures.json`` records the known
+positions and, for the community files, what a loader should make of each row.
 
 The GCJ-02 / BD-09 values are computed here with a scalar re-implementation of the
 published formulas (not ``geodata.crs``), so the loader is checked against an
@@ -216,6 +218,94 @@ PROJECTS_MISSING_NAME = [
 ]
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９，", "0123456789,")
+
+# Communities from an Amap (GCJ-02) picker, saved by Excel as GBK. Each entry: the row as
+# written (lon/lat filled in from ``KNOWN`` through ``gcj02``), and what a loader should
+# make of it (recorded in fixtures.json): the canonical street, the population, the
+# WGS84 position (None: placed by street only), or the reason the row is rejected.
+COMMUNITIES_GCJ02 = [
+    # name, street as written, population as written, code, known point, 坐标系 as written
+    ("示例丽泽站社区", "新村街道", "6200", "110106010901", "lize_station", "gcj02"),        # row 2
+    ("示例丽泽路社区", "太平桥街道", "5400", "110106002901", "lize", "高德"),               # row 3
+    ("示例长辛店村", "长辛店街道", "2100", "110106011901", "changxindian", "GCJ-02"),        # row 4
+    ("示例丰台东社区", "丰台街道", "4800", "", "fengtai", "高德"),                         # row 5
+    ("示例南苑社区", "南苑街道", "１，２００", "110106005901", "nanyuan", "gcj02"),          # row 6: full-width digits
+    ("示例花乡社区", "花乡街道", "3900", "110106018901", "huaxiang", "火星坐标"),           # row 7
+    ("示例方庄社区", "方庄地区", "7300", "110106013901", None, ""),                         # row 8: old name, no coordinates
+    ("", "丰台街道", "1000", "", "fengtai", "gcj02"),                                       # row 9: name missing
+]
+COMMUNITIES_GCJ02_STREET = {"方庄地区": "方庄街道"}   # old names and what they resolve to
+
+
+def communities_gcj02() -> list[list[str]]:
+    rows = [["社区名称", "所属街镇", "常住人口", "社区代码", "经度", "纬度", "坐标系"]]
+    for name, street, population, code, known, system in COMMUNITIES_GCJ02:
+        lon, lat = ("", "") if known is None else tuple(_r(v) for v in gcj02(*KNOWN[known]))
+        rows.append([name, street, population, code, lon, lat, system])
+    return rows
+
+
+def communities_gcj02_expected() -> list[dict]:
+    """Row by row (1-based spreadsheet rows, header = 1): what the loader should keep."""
+    out = []
+    for row, (name, street, population, code, known, system) in enumerate(COMMUNITIES_GCJ02, start=2):
+        entry = {"row": row, "name": name, "street": COMMUNITIES_GCJ02_STREET.get(street, street),
+                 "population": int(population.translate(_FULL_WIDTH).replace(",", "")),
+                 "wgs84": None if known is None else list(KNOWN[known]), "known": known}
+        if not name:
+            entry["rejected"] = "社区名称 missing (required)"
+        out.append(entry)
+    return out
+
+
+# Community polygons: small buffers (radius COMMUNITY_POLYGON_DEG in EPSG:4326, 12 sides)
+# around known points, each inside a different street. Turned by 15° so that no vertex
+# lies level with the centre: then the known point is both the centroid and the
+# representative point (GEOS's interior point) of each polygon.
+COMMUNITY_POLYGONS = [
+    ("示例丽泽西社区", "太平桥街道", 5100, "lize"),
+    ("示例长辛店北社区", "长辛店街道", 3300, "changxindian"),
+    ("示例丰台西社区", "丰台街道", 6400, "fengtai"),
+    ("示例南苑东社区", "南苑街道", 4700, "nanyuan"),
+    ("示例花乡南社区", "花乡街道", 2900, "huaxiang"),
+]
+COMMUNITY_POLYGON_DEG = 0.003   # about 255 m east-west, 333 m north-south
+
+
+def community_polygon(lon: float, lat: float):  # noqa: ANN201 - a shapely Polygon
+    """A 12-sided buffer around (lon, lat), vertices at 15° + k·30° (none level with the centre)."""
+    import shapely
+
+    ring = [(round(lon + COMMUNITY_POLYGON_DEG * math.cos(math.radians(15 + 30 * k)), 9),
+             round(lat + COMMUNITY_POLYGON_DEG * math.sin(math.radians(15 + 30 * k)), 9)) for k in range(12)]
+    return shapely.Polygon(ring)
+
+
+def write_community_polygons(path: Path) -> None:
+    """Community polygons as GeoJSON (EPSG:4326), Chinese property names."""
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({
+        "社区名称": [c[0] for c in COMMUNITY_POLYGONS],
+        "所属街镇": [c[1] for c in COMMUNITY_POLYGONS],
+        "常住人口": [c[2] for c in COMMUNITY_POLYGONS],
+    }, geometry=[community_polygon(*KNOWN[c[3]]) for c in COMMUNITY_POLYGONS], crs="EPSG:4326")
+    # The premise: each polygon lies inside the bundled street it names, around its known point.
+    streets = _bundled_streets()
+    for (name, street, _, known), geom in zip(COMMUNITY_POLYGONS, frame.geometry):
+        assert streets.loc[street, "geometry"].contains(geom), f"{name} is not inside {street}: re-place it"
+        rep = geom.representative_point()
+        assert abs(rep.x - KNOWN[known][0]) < 1e-9 and abs(rep.y - KNOWN[known][1]) < 1e-9, name
+    path.unlink(missing_ok=True)
+    frame.to_file(path, driver="GeoJSON")
+
+
+def community_polygons_expected() -> list[dict]:
+    return [{"name": name, "street": street, "population": population, "wgs84": list(KNOWN[known]),
+             "known": known} for name, street, population, known in COMMUNITY_POLYGONS]
+
+
 def write_titled_xlsx(path: Path) -> None:
     """Row 1: merged title; rows 2-3: header (位置坐标 over 经度/纬度, the rest merged down)."""
     from openpyxl import Workbook
@@ -350,6 +440,8 @@ def main(out: Path = HERE) -> None:
     write_csv(out / "hotline_gb18030.csv", HOTLINE_GB18030, "gb18030")
     write_csv(out / "hotline_tiny_gbk.csv", HOTLINE_TINY_GBK, "gbk")
     write_csv(out / "projects_missing_name.csv", PROJECTS_MISSING_NAME, "utf-8")
+    write_csv(out / "communities_gcj02_gbk.csv", communities_gcj02(), "gbk")
+    write_community_polygons(out / "communities_polygons.geojson")
     write_titled_xlsx(out / "projects_titled.xlsx")
     write_station_points(out / "stations_points.geojson", out / "stations_points.gpkg")
     write_streets_4490(out / "streets_cgcs2000.geojson")
@@ -357,7 +449,10 @@ def main(out: Path = HERE) -> None:
     write_zones_4527(out / "zones_4527_gbk.zip")
     (out / "fixtures.json").write_text(json.dumps({
         "known_wgs84": KNOWN, "tiananmen_wgs84": TIANANMEN_WGS84, "outside": outside_points(),
-        "uscc_computed": USCC_COMPUTED}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        "uscc_computed": USCC_COMPUTED,
+        "communities_gcj02_gbk": communities_gcj02_expected(),
+        "communities_polygons": community_polygons_expected()}, ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8")
     print("written:", ", ".join(sorted(p.name for p in out.iterdir() if p.name != Path(__file__).name)))
 
 

@@ -6,6 +6,10 @@ tests/dashboard`` collects in either order; ``tests/e2e/conftest.py`` re-exports
 Servers: the bundled sample store (no env: the default configuration), and a tiny store
 built from a source folder holding an XSS-named project (served with DASHBOARD_AUTH=none).
 Every request the browser makes is recorded; anything not to the app's own host fails.
+
+Signing in: :class:`SignInServer` serves a copy of the sample store behind a users file of
+the test accounts (``tests.dashboard.conftest.ACCOUNTS``), and :func:`signed_in` fills the
+sign-in form of a page.
 """
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.dashboard.conftest import ACCOUNTS, ROLE_ACCOUNT, store_copy, users_file  # noqa: F401 - re-exported
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,8 +51,7 @@ class AppServer:
         self.port = _free_port()
         self.url = f"http://localhost:{self.port}"
         self.log = log
-        full_env = {k: v for k, v in os.environ.items()
-                    if k not in ("DASHBOARD_STORE", "DASHBOARD_USERS", "DASHBOARD_AUTH", "DASHBOARD_BASEMAP")}
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
         full_env.update(env)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
@@ -108,6 +113,34 @@ def xss_server(xss_store, tmp_path_factory) -> Iterator[str]:
     server.wait()
     yield server.url
     server.stop()
+
+
+# ---------------------------------------------------------------- signing in
+class SignInServer(AppServer):
+    """The app on a copy of the sample store behind a users file (and any other settings)."""
+
+    def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
+        self.store = store_copy(folder)
+        self.users = users_file(folder / "users.json")
+        super().__init__({"DASHBOARD_STORE": str(self.store), "DASHBOARD_USERS": str(self.users), **(env or {})},
+                         folder / "server.log")
+
+    def audit(self):  # noqa: ANN201 - pandas.DataFrame
+        """The audit log this server writes (``dashboard.audit``), newest first."""
+        from dashboard import audit
+        return audit.AuditLog(audit.target_for(str(self.store))).read()
+
+
+def signed_in(page: Page, user: str, password: str | None = None, url: str | None = None) -> Page:
+    """Open ``url`` (if given), sign in as ``user`` on its form, and wait until the form is gone."""
+    if url is not None:
+        page.goto(url)
+    password = ACCOUNTS[user][2] if password is None else password
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_label("密码")).to_have_count(0, timeout=30_000)
+    return page
 
 
 @pytest.fixture(scope="session")

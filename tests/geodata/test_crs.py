@@ -23,7 +23,6 @@ from geodata.crs import (
     from_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
-    normalise_coord_sys,
     to_wgs84,
     wgs84_to_bd09,
     wgs84_to_gcj02,
@@ -142,16 +141,6 @@ def test_beijing_gauss_kruger_zone_39_has_its_false_easting() -> None:
     assert 4_400_000 < y < 4_420_000
     back = Transformer.from_crs("EPSG:4527", STORAGE_CRS, always_xy=True).transform(*to_gk.transform(116.3, 39.85))
     assert metres((116.3, 39.85), back) < 1.0
-
-
-@pytest.mark.parametrize("written, expected", [
-    ("WGS84", "wgs84"), ("wgs-84", "wgs84"), ("EPSG:4326", "wgs84"), ("GCJ-02", "gcj02"),
-    ("高德（GCJ-02）", "gcj02"), ("火星坐标系", "gcj02"), (" BD-09 ", "bd09"), ("百度", "bd09"),
-    ("CGCS2000", "cgcs2000"), ("EPSG:4490", "cgcs2000"), ("国家2000", "cgcs2000"),
-    ("北京54", None), ("", None), (None, None), (float("nan"), None),
-])
-def test_normalise_coord_sys(written, expected) -> None:  # noqa: ANN001
-    assert normalise_coord_sys(written) == expected
 
 
 def test_every_alias_names_a_known_system() -> None:

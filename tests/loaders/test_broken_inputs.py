@@ -31,6 +31,7 @@ import loaders.read
 from loaders.__main__ import main
 from loaders.errors import BuildError
 from loaders.read import read_layer_file
+from loaders.schema import TABLES
 from loaders.store import open_store, sqlalchemy_url
 from tests.conftest import REPO_ROOT
 from tests.postgis import PostGISServer
@@ -307,6 +308,16 @@ def _same_layer(layer: str, gpkg: object, pg: object) -> tuple[pd.DataFrame, pd.
     return a, b
 
 
+def _same_tables(gpkg: object, pg: object) -> None:
+    """The tables without geometry (link table, indicators) read back alike from both stores."""
+    for table in TABLES:
+        a, b = gpkg.read(table), pg.read(table)
+        assert dict(a.dtypes.astype(str)) == dict(b.dtypes.astype(str)), table
+        key = list(a.columns[:4])
+        pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
+                                      b.sort_values(key).reset_index(drop=True), check_exact=False, rtol=1e-12)
+
+
 def _table_geometry(url: str, table: str) -> tuple[int, str]:
     with create_engine(sqlalchemy_url(url)).connect() as conn:
         return conn.execute(text("SELECT srid, type FROM geometry_columns WHERE f_table_schema='public' "
@@ -324,6 +335,8 @@ def test_street_only_hotline_builds_alike_into_both_stores(postgis_url: str, tmp
     assert sorted(b["street"]) == sorted(a["street"]) and b["street"].notna().all()
     assert (b["placement"] == "street").all() and b["lon"].isna().all()
     assert _table_geometry(postgis_url, "hotline") == (4326, "POINT")
+    _same_tables(gpkg, pg)
+    assert len(pg.read_members("hotline")) == 0                 # no point, no zone
     # later builds and reads work on the table as declared
     assert main(["build", "--source", str(tmp_path / "source"), "--store", postgis_url, "--quiet"]) == 0
     assert len(open_store(postgis_url).read("hotline", columns=["case_id"], zone_id="lize")) == 0
@@ -341,6 +354,7 @@ def test_empty_layer_builds_alike_into_both_stores(postgis_url: str, tmp_path: P
     assert dict(a.dtypes.astype(str)) == dict(b.dtypes.astype(str))
     assert _table_geometry(postgis_url, "projects") == (4326, "POINT")
     assert len(pg.read("projects", zone_id="lize")) == 0
+    _same_tables(gpkg, pg)
 
 
 def test_unexpected_error_is_one_paragraph_and_debug_shows_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

@@ -11,12 +11,13 @@ import pytest
 
 from geodata.names import CANONICAL_NAMES
 from loaders.build import build
-from loaders.schema import POINT_LAYERS, SOURCE_ROW, STORE_COLUMNS
+from loaders.schema import POINT_LAYERS, SOURCE_ROW, STORE_COLUMNS, WARNING_KINDS
 from loaders.store import open_store
 from tests.loaders.conftest import KNOWN, make_source, metres, rejects_by_row, warnings_of
 
 ALL_FIXTURES = {"projects_places.csv": "projects.csv", "enterprises_uscc.csv": "enterprises.csv",
                 "stations_points.geojson": "stations.geojson", "hotline_gb18030.csv": "hotline.csv"}
+FIXTURE_LAYERS = tuple(layer for layer in POINT_LAYERS if layer != "communities")  # (test_communities.py)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, object, Path]:
 
 def test_read_equals_loaded_plus_rejected_for_every_layer(full) -> None:  # noqa: ANN001
     report, store, _ = full
-    assert set(report["layers"]) == {"streets", "zones", *POINT_LAYERS}
+    assert set(report["layers"]) == {"streets", "zones", *FIXTURE_LAYERS}
     for layer, counts in report["layers"].items():
         assert counts["read"] == counts["loaded"] + counts["rejected"], layer
         assert len(store.read(layer)) == counts["loaded"], layer
@@ -76,6 +77,14 @@ def test_report_file_and_stored_report_agree(full) -> None:  # noqa: ANN001
         assert pd.Timestamp(doc["built_at"]).tzinfo is not None
 
 
+def test_every_warning_has_one_shape_and_a_labelled_kind(full) -> None:  # noqa: ANN001
+    report, _, _ = full
+    assert report["warnings"]
+    for warning in report["warnings"]:
+        assert list(warning) == ["layer", "file", "row", "column", "value", "kind", "message", "count"], warning
+        assert warning["kind"] in WARNING_KINDS and warning["message"]
+
+
 def test_unknown_file_is_reported(full) -> None:  # noqa: ANN001
     report, _, _ = full
     [warning] = warnings_of(report, "unknown_file")
@@ -96,7 +105,7 @@ def test_file_notes_are_warnings(full) -> None:  # noqa: ANN001
 def test_store_columns_are_complete_even_when_the_file_lacks_optional_ones(full) -> None:  # noqa: ANN001
     """projects_places.csv has no level/industry/investment columns: they are there, empty."""
     _, store, _ = full
-    for layer in POINT_LAYERS:
+    for layer in FIXTURE_LAYERS:
         frame = store.read(layer)
         assert set(STORE_COLUMNS[layer]) <= set(frame.columns), (layer, set(STORE_COLUMNS[layer]) - set(frame.columns))
     projects = store.read("projects")
@@ -105,7 +114,7 @@ def test_store_columns_are_complete_even_when_the_file_lacks_optional_ones(full)
 
 def test_every_loaded_point_has_a_street_and_points_are_wgs84(full) -> None:  # noqa: ANN001
     _, store, _ = full
-    for layer in POINT_LAYERS:
+    for layer in FIXTURE_LAYERS:
         frame = store.read(layer)
         assert frame.crs.to_epsg() == 4326
         assert frame["street"].notna().all() and set(frame["street"]) <= set(CANONICAL_NAMES), layer
@@ -242,3 +251,22 @@ def test_default_sample_build(tmp_path: Path) -> None:
         frame = store.read(layer, columns=["street", "zone_ids"])
         assert len(frame) == report["layers"][layer]["loaded"] > 0
         assert frame["street"].notna().all(), layer
+
+
+def test_official_zone_ids_in_any_script_and_no_commas(tmp_path: Path) -> None:
+    """A zone_id is letters (any script), digits and "_": it is safe in zone_ids text and in SQL."""
+    from shapely.geometry import box
+    source = tmp_path / "source"
+    source.mkdir()
+    lon, lat = KNOWN["lize"]
+    gpd.GeoDataFrame({"功能区编号": ["丽泽区", "a,b"], "功能区名称": ["丽泽（正式）", "坏编号"]},
+                     geometry=[box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.01)] * 2,
+                     crs="EPSG:4326").to_file(source / "zones.geojson", driver="GeoJSON")
+    (source / "stations.csv").write_text(f"站点编号,站点名称,类型,经度,纬度\nS1,甲,先丰站,{lon},{lat}\n", encoding="utf-8")
+    report = build(source, str(tmp_path / "store.gpkg"), progress=False)
+    [reject] = [r for r in report["rejects"] if r["layer"] == "zones"]
+    assert reject["row"] == 2 and reject["column"] == "zone_id" and "字母、数字和下划线" in reject["reason"]
+    store = open_store(str(tmp_path / "store.gpkg"))
+    assert store.read("stations", zone_id="丽泽区")["zone_ids"].tolist() == [",丽泽区,"]
+    assert store.read_members("stations", zone_id="丽泽区")["record_id"].tolist() == ["S1"]
+    assert store.read("zone_stats").set_index("zone_id").loc["丽泽区", "citizen_stations"] == 1

@@ -9,8 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loaders.clean import clean_layer, normalise_text, parse_dates, parse_enum, parse_number, uscc_check_character
+from loaders.clean import (
+    _clean_coord_sys,
+    clean_layer,
+    normalise_text,
+    parse_dates,
+    parse_enum,
+    parse_number,
+    uscc_check_character,
+)
 from loaders.read import LayerTable, read_layer_file
+from loaders.report import Problems
 from loaders.schema import SOURCE_ROW, STATUS, YES_NO
 from tests.conftest import DATA
 from tests.loaders.conftest import FIXTURES
@@ -55,6 +64,25 @@ def test_uscc_check_character_matches_independent_computation() -> None:
     expected, well_formed = uscc_check_character(codes)
     assert well_formed.all()
     assert expected.tolist() == [gb32100_check(b) for b in bodies]
+
+
+# Check characters at both ends of the range: '0' (the sum is a multiple of 31) and 'Y' (30). A
+# formula reducing modulo 30 instead of 31 gets both wrong.
+CHECK_0, CHECK_Y = "91110106MA01ABC0A0", "91110106MA01ABC0LY"
+
+
+def test_check_characters_zero_and_y(tmp_path: Path) -> None:
+    assert (gb32100_check(CHECK_0), gb32100_check(CHECK_Y)) == ("0", "Y")
+    expected, well_formed = uscc_check_character(pd.Series([CHECK_0, CHECK_Y]))
+    assert well_formed.all() and expected.tolist() == ["0", "Y"]
+    # through the cleaner the build uses: the right codes kept, each with the other's check character refused
+    codes = [CHECK_0, CHECK_Y, CHECK_0[:17] + "Y", CHECK_Y[:17] + "0"]
+    frame = pd.DataFrame({"uscc": codes, "name": ["示例"] * 4, SOURCE_ROW: [2, 3, 4, 5]})
+    result = clean_layer(LayerTable("enterprises", tmp_path / "enterprises.csv", frame))
+    assert result.frame["uscc"].tolist() == [CHECK_0, CHECK_Y]
+    assert {row: reason for row, (_, reason) in reasons(result).items()} == {
+        4: "统一社会信用代码校验位错误：第18位应为“0” (wrong check character)",
+        5: "统一社会信用代码校验位错误：第18位应为“Y” (wrong check character)"}
 
 
 def test_enterprise_rejects_wrong_check_characters(enterprises) -> None:  # noqa: ANN001
@@ -125,8 +153,9 @@ def test_gbk_project_values(gbk_projects) -> None:  # noqa: ANN001
 
 def test_unknown_industry_is_other_with_a_warning(gbk_projects) -> None:  # noqa: ANN001
     [warning] = gbk_projects.warnings
-    assert warning["value"] == "量子计算" and warning["count"] == 1 and warning["column"] == "industry"
-    assert "其他" in warning["message"]
+    assert (warning.kind, warning.value, warning.count, warning.column) == ("industry_unknown", "量子计算", 1,
+                                                                            "industry")
+    assert warning.layer == "projects" and warning.file == "projects_gbk.csv" and "其他" in warning.message
 
 
 def test_xlsx_amounts_in_wan_yuan_become_yi_yuan() -> None:
@@ -139,6 +168,20 @@ def test_xlsx_amounts_in_wan_yuan_become_yi_yuan() -> None:
         6: ("lat", "“纬度”不是数字 (coordinate is not a number)"),
         7: ("project_id", "与第 4 行重复（项目编号 XL-01），保留第一条 (duplicate)"),
     }
+
+
+@pytest.mark.parametrize("header, written, yi", [
+    ("总投资(元)", "350000000", 3.5),          # 元 in the header: 1e-8 of a 亿元
+    ("总投资（元）", "１２０,０００,０００", 1.2),
+    ("总投资", "250000000元", 2.5),            # 元 in the cell
+    ("总投资(万元)", "12000", 1.2),
+    ("总投资(亿元)", "0.75", 0.75),
+])
+def test_amounts_in_yuan_become_yi_yuan(tmp_path: Path, header: str, written: str, yi: float) -> None:
+    path = tmp_path / "projects.csv"
+    path.write_text(f"项目编号,项目名称,项目状态,{header}\nP1,示例,在建,\"{written}\"\n", encoding="utf-8")
+    result = clean_layer(read_layer_file("projects", path))
+    assert result.frame["investment_total"].tolist() == [pytest.approx(yi, rel=1e-12)]
 
 
 # --- the parsers ------------------------------------------------------------------------
@@ -209,6 +252,24 @@ def test_hotline_rows() -> None:
     assert frame["resolved"].tolist() == [True, False]
     assert frame["satisfied"].tolist() == [True, False]
     assert frame.loc[3, "received_at"] == pd.Timestamp("2024-05-02 09:15")
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("WGS84", "wgs84"), ("wgs-84", "wgs84"), ("EPSG:4326", "wgs84"), ("GCJ-02", "gcj02"),
+    ("高德（GCJ-02）", "gcj02"), ("火星坐标系", "gcj02"), (" BD-09 ", "bd09"), ("百度", "bd09"),
+    ("CGCS2000", "cgcs2000"), ("EPSG:4490", "cgcs2000"), ("国家2000", "cgcs2000"), ("ＷＧＳ８４", "wgs84"),
+    ("", "default"), ("北京54", None),
+])
+def test_coord_sys_spellings(written: str, expected: str | None) -> None:
+    """What a build accepts in a coord_sys cell (``_clean_coord_sys``, as clean_layer runs it)."""
+    raw = pd.DataFrame({"coord_sys": [written]})
+    out = pd.DataFrame(index=raw.index)
+    problems = Problems(raw.index)
+    _clean_coord_sys(raw, out, problems, "default")
+    if expected is None:
+        assert problems.rejected.all() and problems.column.tolist() == ["coord_sys"]
+    else:
+        assert out["coord_sys"].tolist() == [expected] and not problems.rejected.any()
 
 
 def test_coord_sys_aliases_and_default(tmp_path: Path) -> None:

@@ -95,3 +95,10 @@ def test_coord_sys_option_is_checked(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit):
         main(["build", "--coord-sys", "beijing54"])
     assert "beijing54" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "far"])
+def test_coverage_option_is_checked(value: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["build", "--coverage-m", value])
+    assert "--coverage-m" in capsys.readouterr().err

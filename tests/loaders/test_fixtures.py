@@ -24,7 +24,7 @@ from tests.data.make_fixtures import main as make_fixtures
 
 BYTE_EXACT = ["projects_gbk.csv", "projects_places.csv", "enterprises_uscc.csv", "hotline_gb18030.csv",
               "hotline_tiny_gbk.csv", "projects_missing_name.csv", "fixtures.json", "stations_points.geojson",
-              "streets_cgcs2000.geojson"]
+              "streets_cgcs2000.geojson", "communities_gcj02_gbk.csv", "communities_polygons.geojson"]
 # Zipped Shapefiles (GBK attributes, no .cpg): name -> (members, EPSG code, expected GBK texts).
 SHAPEFILE_ZIPS = {
     "streets_xzq_4527_gbk.zip": (["XZQ_JD/XZQ_JD.shp", "XZQ_JD/XZQ_JD.shx", "XZQ_JD/XZQ_JD.dbf",

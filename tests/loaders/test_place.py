@@ -219,7 +219,7 @@ def test_coordinates_win_over_a_different_declared_street(bounds: Boundaries) ->
     result = place_layer("stations", "stations.csv", frame([{"lon": lon, "lat": lat, "street": "方庄街道"}]), bounds)
     assert result.frame["street"].tolist() == ["丰台街道"]
     [warning] = result.warnings
-    assert warning["kind"] == "street_mismatch" and warning["row"] == 2 and warning["value"] == "方庄街道 → 丰台街道"
+    assert (warning.kind, warning.row, warning.value) == ("street_mismatch", 2, "方庄街道 → 丰台街道")
 
 
 def test_unknown_declared_zone_is_a_warning(bounds: Boundaries) -> None:
@@ -228,8 +228,23 @@ def test_unknown_declared_zone_is_a_warning(bounds: Boundaries) -> None:
     result = place_layer("projects", "projects.csv", rows, bounds)
     assert result.frame["zone_declared"].tolist()[1] == "lize"
     assert pd.isna(result.frame["zone_declared"].iloc[0])
-    [warning] = [w for w in result.warnings if w["kind"] == "zone_unknown"]
-    assert warning["row"] == 2 and warning["value"] == "火星功能区"
+    [warning] = [w for w in result.warnings if w.kind == "zone_unknown"]
+    assert warning.row == 2 and warning.value == "火星功能区"
+
+
+@pytest.mark.parametrize("spelling, zone_id", [
+    ("丽泽", "lize"), ("丽泽商务区", "lize"), ("丽泽金融商务区", "lize"), ("南中轴", "nanzhongzhou"),
+    ("中关村丰台园区", "zgc_fengtai"), ("丰台科技园", "zgc_fengtai"), ("丰台站", "fengtai_station"),
+    ("新发地", "xinfadi"), ("河西", "hexi"), ("五里店", "wulidian"), ("lize", "lize"),
+    ("西山永定河文化精华区", "xishan_yongding"), ("xinfadi area", "xinfadi"),
+    ("Lize Financial Business District", "lize"), ("　丽泽 商务区 ", "lize"), ("LIZE FBD", "lize"),
+    ("SOUTH CENTRAL AXIS AREA", "nanzhongzhou"), ("不存在的功能区", None),
+])
+def test_declared_zone_spellings(bounds: Boundaries, spelling: str, zone_id: str | None) -> None:
+    """An agency's zone as written resolves to its zone_id the way a build resolves it."""
+    result = place_layer("projects", "projects.csv", frame([{"street": "丰台街道", "zone": spelling}]), bounds)
+    declared = result.frame["zone_declared"].iloc[0]
+    assert (None if pd.isna(declared) else declared) == zone_id
 
 
 def test_place_layer_does_not_mutate_and_keeps_the_index(bounds: Boundaries) -> None:

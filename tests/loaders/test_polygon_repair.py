@@ -21,7 +21,7 @@ from geodata import boundaries
 from geodata.crs import METRIC_CRS
 from geodata.names import CODE_BY_NAME
 from loaders.build import _check_polygons, build
-from loaders.clean import Problems
+from loaders.report import Problems
 from loaders.schema import SOURCE_ROW
 from loaders.store import open_store
 from tests.loaders.conftest import KNOWN, rejects_by_row, warnings_of

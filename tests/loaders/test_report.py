@@ -7,8 +7,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loaders.clean import REJECT_COLUMNS
-from loaders.report import add_layer, new_report, summary_lines, write_report
+from loaders.report import (
+    REJECT_COLUMNS,
+    WARNING_ROWS_CAP,
+    Problems,
+    Warning,
+    add_layer,
+    new_report,
+    row_warnings,
+    summary_lines,
+    write_report,
+)
+from loaders.schema import WARNING_KINDS
 
 
 def rejects(rows: list[int]) -> pd.DataFrame:
@@ -19,13 +29,15 @@ def rejects(rows: list[int]) -> pd.DataFrame:
 
 def test_add_layer_counts_rows_not_problems() -> None:
     report = new_report(False, "src", "store.gpkg")
-    add_layer(report, "projects", "projects.csv", 5, 3, rejects([9, 4]), [{"kind": "x"}], 0.123)
+    note = Warning(layer="projects", file="projects.csv", kind="encoding", value="gb18030", message="GBK")
+    add_layer(report, "projects", "projects.csv", 5, 3, rejects([9, 4]), [note], 0.123)
     assert report["layers"]["projects"] == {"file": "projects.csv", "read": 5, "loaded": 3, "rejected": 2,
                                             "seconds": 0.12}
     assert [r["row"] for r in report["rejects"]] == [4, 9]
     assert all(type(r["row"]) is int for r in report["rejects"])
     assert report["rejects"][1]["value"] is None and report["rejects"][0]["value"] == "v4"
-    assert report["warnings"] == [{"kind": "x"}]
+    assert report["warnings"] == [{"layer": "projects", "file": "projects.csv", "row": None, "column": None,
+                                   "value": "gb18030", "kind": "encoding", "message": "GBK", "count": None}]
 
 
 def test_add_layer_refuses_a_lost_row() -> None:
@@ -53,3 +65,29 @@ def test_summary_lines_one_per_layer() -> None:
     add_layer(report, "projects", "projects.csv", 2, 1, rejects([3]), [], 1.0)
     lines = summary_lines(report)
     assert len(lines) == 2 and "projects" in lines[0] and "拒绝" in lines[0]
+
+
+def test_every_warning_has_one_shape_and_a_known_kind() -> None:
+    with pytest.raises(ValueError, match="WARNING_KINDS"):
+        Warning(kind="something_new", message="?")
+    assert set(Warning(kind="unit", message="m").as_dict()) == {"layer", "file", "row", "column", "value", "kind",
+                                                                "message", "count"}
+    assert all(isinstance(zh, str) and en.isascii() for zh, en in WARNING_KINDS.values())
+
+
+def test_row_warnings_are_capped_with_the_full_count() -> None:
+    rows = pd.Series(range(2, 2 + WARNING_ROWS_CAP + 5))
+    shown = row_warnings("hotline", "h.csv", rows, "lon/lat", rows.astype(str), "交换", "swapped")
+    assert len(shown) == WARNING_ROWS_CAP + 1
+    assert shown[0].row == 2 and shown[-1].row is None and shown[-1].count == WARNING_ROWS_CAP + 5
+
+
+def test_problems_become_rejects_naming_the_first_column_and_every_reason() -> None:
+    frame = pd.DataFrame({"source_row": [2, 3, 4], "a": ["x", "y", "z"]}, index=[10, 11, 12])
+    problems = Problems(frame.index)
+    problems.add(pd.Series([True, False, True], index=frame.index), "a", frame["a"], "坏")
+    problems.add(pd.Series([True, False, False], index=frame.index), "b", frame["a"], "也坏")
+    rejects = problems.to_rejects("projects", "p.csv", frame)
+    assert list(rejects.columns) == REJECT_COLUMNS
+    assert rejects["row"].tolist() == [2, 4] and rejects["column"].tolist() == ["a", "a"]
+    assert rejects["reason"].tolist() == ["坏；同一行另有问题：b 也坏", "坏"]

@@ -10,7 +10,7 @@ import pytest
 import loaders.store as store_module
 from loaders.build import build
 from loaders.errors import BuildError
-from loaders.schema import ALL_LAYERS, REPORT_LAYER
+from loaders.schema import ALL_LAYERS, REPORT_LAYER, TABLES
 from loaders.store import open_store
 from tests.loaders.conftest import make_source
 
@@ -43,7 +43,7 @@ def test_the_new_store_is_complete_before_it_is_moved_into_place(good_store, mon
     [(src, dst, layers, existed)] = seen
     assert dst == target and existed                 # the old store stayed until the swap
     assert src.parent == target.parent and src != target   # same folder: an atomic rename
-    assert set(layers) == {*ALL_LAYERS[:3], "hotline", REPORT_LAYER}
+    assert set(layers) == {*ALL_LAYERS[:3], "hotline", *TABLES, REPORT_LAYER}
     assert not src.exists()
     assert len(open_store(str(target)).read("hotline")) == 1
 

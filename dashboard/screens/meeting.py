@@ -1,0 +1,223 @@
+"""会议模式 Meeting mode (``/meeting``): one zone per screen for a projector, overview first.
+
+``?zone=<zone_id>`` starts on a zone (``all``: the overview), ``?auto=<seconds>`` plays the
+slides as a playlist; the arrow keys move, Space pauses, any other key pauses a playing list.
+The slide lives in a fragment, so a move re-runs only the slide (not the page's banners), and
+the map is one iframe built once per build and language that follows the slide by itself
+(:class:`dashboard.meeting.SlideFollower`): nothing reloads between slides. Streamlit's own
+chrome is hidden by this page's CSS, which lives and dies with the page.
+"""
+from __future__ import annotations
+
+import html
+import time
+
+import streamlit as st
+
+from dashboard import brief, data, i18n, maps, meeting, state, ui
+from dashboard.access import current_viewer, may_download
+from dashboard.meeting_text import t as mt
+from dashboard.queries import zone_names
+
+# session-state keys of this page (widget keys are also what the key script clicks: .st-key-<key>)
+SLIDE, SHOWN_AT, PAUSED, URL_SEEN = "mt_slide", "_mt_shown_at", "_mt_paused", "_mt_url_seen"
+PREV, NEXT, PAUSE, PICK, DOWNLOAD = "mt_prev", "mt_next", "mt_pause", "mt_pick", "mt_pdf"
+ORDER = "_mt_order"
+MAP_HEIGHT = 600  # px; the page CSS stretches the map to the screen's height
+
+_CSS = """<style>
+:root {--u: min(1vh, 0.5625vw);}
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stStatusWidget"],
+footer {display: none !important;}
+html, body, .stApp {background: #ffffff;}
+.block-container, [data-testid="stMainBlockContainer"] {padding: calc(0.6 * var(--u)) 1.2vw 0 1.2vw !important;
+  max-width: 100% !important;}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {gap: calc(0.6 * var(--u));}
+[data-stale="true"], .stale-element {opacity: 1 !important; transition: none !important;}
+/* the honesty marks: one compact row, still legible */
+[data-testid="stElementContainer"]:has(.ft-banner), [data-testid="stElementContainer"]:has(.ft-asof) {
+  width: auto !important; display: inline-flex; margin-right: 10px;}
+[data-testid="stVerticalBlock"]:has(> [data-testid="stElementContainer"] .ft-banner) {flex-flow: row wrap;
+  align-items: center; column-gap: 8px;}
+[data-testid="stVerticalBlock"]:has(> [data-testid="stElementContainer"] .ft-banner) > * {flex: 1 1 100%;}
+[data-testid="stVerticalBlock"]:has(> [data-testid="stElementContainer"] .ft-banner)
+  > [data-testid="stElementContainer"]:has(.ft-banner, .ft-asof) {flex: 0 0 auto;}
+.ft-banner {font-size: max(12px, calc(1.45 * var(--u))) !important; padding: 1px 8px !important; margin: 0 !important;
+  white-space: nowrap; max-width: 46vw; overflow: hidden; text-overflow: ellipsis;}
+.ft-asof {font-size: max(12px, calc(1.45 * var(--u))) !important; margin: 0 !important; color: #2f3b48 !important;}
+/* the slide */
+[data-testid="stMarkdownContainer"]:has(.mt-slide) {margin-bottom: 0 !important;}
+.mt-slide {border-left: calc(1 * var(--u)) solid var(--mt-colour); padding-left: calc(1.4 * var(--u));
+  margin-top: calc(0.5 * var(--u));}
+.mt-title {display: flex; align-items: baseline; gap: calc(1.6 * var(--u)); flex-wrap: nowrap; white-space: nowrap;}
+.mt-title h1.mt-name {font-size: calc(5.2 * var(--u)) !important; line-height: 1.1 !important; font-weight: 800;
+  color: #111a24; padding: 0 !important; margin: 0 !important;}
+.mt-kind, .mt-count, .mt-status {font-size: calc(2.4 * var(--u)); color: #3d4a58;}
+.mt-count {font-variant-numeric: tabular-nums;}
+.mt-status {color: #6b7785;}
+.mt-headline {font-size: calc(3.1 * var(--u)); line-height: 1.25; font-weight: 700; color: #16212c;
+  margin-top: calc(0.4 * var(--u)); white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.mt-kpis {display: grid; grid-template-columns: repeat(var(--mt-cols), 1fr); gap: calc(1 * var(--u));}
+.mt-kpi {background: #f4f6f8; border-left: calc(0.7 * var(--u)) solid var(--mt-colour, #c0392b);
+  padding: calc(0.7 * var(--u)) calc(1.2 * var(--u)); border-radius: 6px; min-width: 0;}
+.mt-kpi-label {font-size: calc(2.3 * var(--u)); color: #2f3b48; line-height: 1.2; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis;}
+.mt-kpi-value {font-size: calc(4.8 * var(--u)); font-weight: 800; color: #0d1620; line-height: 1.1;
+  white-space: nowrap; font-variant-numeric: tabular-nums;}
+.mt-kpi-value .mt-unit {font-size: 0.5em; font-weight: 600; color: #2f3b48; margin: 0 0.15em;}
+.mt-kpi-note {font-size: calc(1.9 * var(--u)); color: #3d4a58; line-height: 1.2; white-space: nowrap;}
+.mt-compare {width: 100%; border-collapse: collapse; margin-top: calc(1.4 * var(--u));
+  font-size: calc(2.3 * var(--u)); color: #111a24; font-variant-numeric: tabular-nums;}
+.mt-compare th {font-size: calc(1.9 * var(--u)); color: #2f3b48; font-weight: 600; text-align: right;
+  border-bottom: 2px solid #c9cfd6; padding: calc(0.3 * var(--u)) calc(0.6 * var(--u));}
+.mt-compare th:first-child, .mt-compare td:first-child {text-align: left;}
+.mt-compare td {text-align: right; padding: calc(0.35 * var(--u)) calc(0.6 * var(--u));
+  border-bottom: 1px solid #e3e7eb; white-space: nowrap;}
+.mt-swatch {display: inline-block; min-width: 1.3em; text-align: center; color: #fff; font-weight: 700;
+  border-radius: 4px; margin-right: 0.45em; text-shadow: 0 0 2px #000;}
+/* the map fills the height left under the title */
+.st-key-mt_map iframe {height: calc(100vh - 18.1 * var(--u) - 16px) !important; border: 1px solid #d5dae0;
+  border-radius: 6px;}
+/* the control strip: small, quiet, bottom right */
+.st-key-mt_strip {position: fixed; right: 1.2vw; bottom: calc(1 * var(--u)); z-index: 999990; width: auto !important;
+  background: rgba(255, 255, 255, 0.92); border: 1px solid #d5dae0; border-radius: 8px; padding: 4px 6px;
+  opacity: 0.45; transition: opacity 0.2s; gap: 6px !important; align-items: center;}
+.st-key-mt_strip:hover, .st-key-mt_strip:focus-within {opacity: 1;}
+.st-key-mt_strip button {min-height: 30px; padding: 2px 10px;}
+.st-key-mt_strip [data-testid="stSelectbox"] {width: 220px;}
+.mt-exit a {font-size: 14px; color: #3d4a58; text-decoration: none; padding: 0 6px;}
+.mt-keys {font-size: 12px; color: #6b7785; white-space: nowrap;}
+</style>"""
+
+
+def _text(key: str, **values: object) -> str:
+    return mt(key, ui.lang(), **values)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _map_html(token: str, lang: str, basemap_key: str) -> str:
+    """The meeting map's HTML for one build (``token``), language and basemap: built once, and the
+    same string on every slide, so the iframe is never reloaded."""
+    bm = ui.basemap()
+    zones = data.layer("zones")
+    m = meeting.meeting_map(zones=zones, streets=data.layer("streets"), projects=data.layer("projects"),
+                            members=data.members("projects"), zone_labels=zone_names(zones, lang),
+                            status_labels={s: i18n.enum_label("status", s, lang) for s in meeting.STATUS_ORDER},
+                            legend_title=mt("mt_map_legend", lang), basemap=bm, note=ui.basemap_note(bm))
+    return maps.map_html(m)
+
+
+def _go(slide: str) -> None:
+    st.session_state[SLIDE] = slide
+    st.session_state[SHOWN_AT] = time.monotonic()
+
+
+def _move(delta: int) -> None:
+    """Previous / next (buttons and arrow keys): a person took over, so a playing list pauses."""
+    _go(meeting.step(st.session_state[ORDER], st.session_state[SLIDE], delta))
+    st.session_state[PAUSED] = True
+
+
+def _toggle_pause() -> None:
+    st.session_state[PAUSED] = not st.session_state[PAUSED]
+    st.session_state[SHOWN_AT] = time.monotonic()
+    if not st.session_state[PAUSED] and meeting.parse_auto(st.query_params.get("auto")) is None:
+        st.query_params["auto"] = f"{meeting.DEFAULT_AUTO_S:g}"
+
+
+def _picked() -> None:
+    _go(st.session_state[PICK])
+    st.session_state[PAUSED] = True
+
+
+def _seed(order: tuple[str, ...]) -> None:
+    """The slide named in the URL wins once (a link, a reload); after that the page names it."""
+    st.session_state[ORDER] = order
+    requested = st.query_params.get("zone")
+    if requested is not None and requested != st.session_state.get(URL_SEEN):
+        st.session_state[URL_SEEN] = requested
+        if requested in order:
+            _go(requested)
+        else:
+            st.toast(i18n.t("unknown_zone", ui.lang(), zone=requested))
+    if st.session_state.get(SLIDE) not in order:
+        _go(order[0])
+    if PAUSED not in st.session_state:
+        st.session_state[PAUSED] = meeting.parse_auto(st.query_params.get("auto")) is None
+
+
+def render() -> None:
+    st.markdown(_CSS, unsafe_allow_html=True)
+    lang = ui.lang()
+    zones = data.zones_table()
+    if zones.empty:
+        st.info(_text("mt_no_zones"))
+        return
+    order = meeting.slide_order(list(zones.index))
+    _seed(order)
+    interval = meeting.parse_auto(st.query_params.get("auto"))
+    playing = not st.session_state[PAUSED]
+    token = st.session_state.get(state.BUILD_TOKEN) or data.begin_run()
+    map_html = _map_html(token, lang, ui.basemap().key)
+    district = meeting.district_figures(data.district_totals(), data.street_stats())
+    every = (interval or meeting.DEFAULT_AUTO_S) if playing else None
+    st.fragment(_slide, run_every=every)(order, zones, district, map_html, every is not None)
+
+
+def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: bool) -> None:  # noqa: ANN001
+    lang = ui.lang()
+    policy = data.rate_policy()
+    interval = meeting.parse_auto(st.query_params.get("auto")) or meeting.DEFAULT_AUTO_S
+    playing = not st.session_state[PAUSED]
+    if timed != playing:  # pause or play was pressed: the page's timer must follow
+        st.rerun()
+    if meeting.due(playing, interval, st.session_state[SHOWN_AT], time.monotonic()):
+        _go(meeting.step(order, st.session_state[SLIDE], 1))
+    key = st.session_state[SLIDE]
+    st.query_params["zone"] = key
+    st.session_state[URL_SEEN] = key
+    slide = meeting.build_slide(key, order, zones, district, lang, policy)
+    status = _text("mt_playing", s=f"{interval:g}") if playing else _text("mt_keys")
+    st.markdown(meeting.slide_head_html(slide, playing, status), unsafe_allow_html=True)
+    left, right = st.columns([1.12, 1], gap="medium")
+    with left, st.container(key="mt_map"):
+        st.iframe(map_html, height=MAP_HEIGHT)
+    with right:
+        body = meeting.kpis_html(slide.kpis, columns=2)
+        if key == meeting.OVERVIEW:
+            rows = meeting.comparison(zones, meeting.COMPARE_METRICS, lang, policy)
+            body += meeting.comparison_html(rows, meeting.COMPARE_METRICS, lang, policy)
+        st.markdown(f'<div style="--mt-colour:{slide.colour}">{body}</div>', unsafe_allow_html=True)
+    _strip(order, zones, key, playing, lang)
+
+
+def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str) -> None:  # noqa: ANN001
+    """Previous / next / pause, the slide list, the brief's PDF and the way out."""
+    names = {meeting.OVERVIEW: mt("mt_overview_kind", lang)} | {z: meeting.zone_name(zones, z, lang) for z in zones.index}
+    st.session_state[PICK] = key
+    with st.container(key="mt_strip", horizontal=True):
+        st.button("", icon=":material/chevron_left:", key=PREV, help=_text("mt_prev"), on_click=_move, args=(-1,))
+        st.button("", icon=":material/chevron_right:", key=NEXT, help=_text("mt_next"), on_click=_move, args=(1,))
+        st.button("", icon=":material/pause:" if playing else ":material/play_arrow:", key=PAUSE,
+                  help=_text("mt_pause" if playing else "mt_play"), on_click=_toggle_pause)
+        st.selectbox(_text("mt_zone_list"), order, key=PICK, on_change=_picked, label_visibility="collapsed",
+                     format_func=lambda z: f"{order.index(z) + 1}. {names.get(z, z)}")
+        try:
+            brief.register_font()
+            font_error = None
+        except brief.BriefError as exc:
+            font_error = str(exc)
+        target = data.store_choice().target
+        if may_download(current_viewer(), "brief"):  # figures only, no personal data: every role
+            st.download_button(_text("mt_download"), data=lambda: brief.brief_pdf(target, key, lang),
+                               file_name=brief.file_name(key, data.built_at()), mime="application/pdf",
+                               key=DOWNLOAD, on_click="ignore", help=font_error or _text("mt_download_help"),
+                               disabled=font_error is not None)
+        # the slide's last element: its data-slide says the whole slide, strip included, is drawn
+        st.markdown(f'<span class="mt-exit" data-testid="mt-done" data-slide="{html.escape(key)}">'
+                    f'<a href="/" target="_self">{html.escape(_text("mt_exit"))}</a></span>', unsafe_allow_html=True)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,83 @@
+"""A KPI is the same number everywhere: the build's zone_stats / street_stats, the pages that show
+them (AppTest), a download of the stats layer, and the zone map's 12345 density."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+import streamlit as st
+import streamlit_folium
+
+from dashboard import export, i18n, queries
+from loaders.build import ensure_sample_store
+from loaders.schema import RECORD_ID
+from loaders.store import open_store
+from tests.dashboard.conftest import run_page
+
+
+@pytest.fixture(scope="module")
+def store():
+    return open_store(ensure_sample_store())
+
+
+@pytest.fixture(autouse=True)
+def sample_only(monkeypatch):
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda m, **kwargs: {})
+    for name in ("DASHBOARD_STORE", "DASHBOARD_USERS", "DASHBOARD_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def shown(at) -> dict[str, str]:  # noqa: ANN001 - AppTest
+    assert not at.exception, [e.value for e in at.exception]
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_kpis_are_the_street_stats_totals(store):
+    streets = store.read("street_stats")
+    values = shown(run_page("overview", {}))
+    assert values["重大项目数"] == i18n.fmt_int(streets["projects"].sum(), "zh", "个")
+    assert values["总投资"] == i18n.fmt_yi(streets["investment_total"].sum(), "zh")
+    assert values["企业数"] == i18n.fmt_int(streets["enterprises"].sum(), "zh", "家")
+    assert values["滞后项目"] == i18n.fmt_int(streets["projects_delayed"].sum(), "zh", "个")
+    pooled = streets["hotline_responded"].sum() / streets["hotline_responded_known"].sum()
+    assert values["12345响应率"] == i18n.fmt_pct(pooled)
+    coverage = streets["covered_population"].sum() / streets["community_population"].sum()
+    assert values["先丰站覆盖人口"] == i18n.fmt_pct(coverage)
+
+
+@pytest.mark.parametrize("zone_id", ["lize", "hexi"])
+def test_zone_kpis_are_the_zone_stats_row(store, zone_id):
+    row = store.read("zone_stats").set_index("zone_id").loc[zone_id]
+    values = shown(run_page("zone", {"zone": zone_id}))
+    assert values["重大项目数"] == i18n.fmt_int(row["projects"], "zh", "个")
+    assert values["服务包企业"] == i18n.fmt_int(row["service_package"], "zh", "家")
+    assert values["12345满意率"] == i18n.fmt_pct(row["hotline_satisfaction_rate"])
+    assert values["先丰站覆盖人口"] == i18n.fmt_pct(row["covered_population_share"])
+    assert values["滞后项目"] == i18n.fmt_int(row["projects_delayed"], "zh", "个")
+
+
+def test_a_download_of_zone_stats_sums_to_the_store(store):
+    stats = store.read("zone_stats")
+    zones = store.read("zones")[["zone_id", "name", "geometry"]]
+    layer = zones.merge(stats, on="zone_id")
+    back = pd.read_csv(io.BytesIO(export.to_bytes(layer, "csv", "wgs84", "zone_stats")), encoding="utf-8-sig")
+    for column in ("projects", "investment_total", "hotline_cases", "projects_delayed", "community_population"):
+        assert back[column].sum() == pytest.approx(stats[column].sum()), column
+
+
+def test_zone_map_hotline_density_adds_up_to_the_zone_kpi(store):
+    """The zone page's 12345 density layer and its KPI card count the same cases (issue 7)."""
+    zones, streets = store.read("zones"), store.read("streets")
+    street_stats, zone_stats = store.read("street_stats"), store.read("zone_stats").set_index("zone_id")
+    hotline, enterprises = store.read("hotline"), store.read("enterprises")
+    hot_members, ent_members = store.read_members("hotline"), store.read_members("enterprises")
+    for zone_id in zone_stats.index:
+        in_zone = queries.in_zones(hotline, RECORD_ID["hotline"], hot_members.astype({"record_id": str}), (zone_id,))
+        ent_in = queries.in_zones(enterprises, RECORD_ID["enterprises"], ent_members.astype({"record_id": str}),
+                                  (zone_id,))
+        parts = queries.zone_street_parts(zones[zones["zone_id"] == zone_id], streets, street_stats,
+                                          enterprises[ent_in], hotline[in_zone])
+        assert parts["hotline"].sum() == pytest.approx(zone_stats.loc[zone_id, "hotline_cases"], abs=0.5), zone_id
