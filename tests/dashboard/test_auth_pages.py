@@ -17,6 +17,7 @@ from tests.dashboard.conftest import (
     ACCOUNTS,
     APP,
     ROLE_ACCOUNT,
+    run_page,
     run_signed_in,
     sign_in,
     store_copy,
@@ -88,13 +89,7 @@ def form_only(at) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("page", list(PATHS))
 def test_every_path_shows_only_the_sign_in_form(site, page):
     key, params = PATHS[page]
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    if key != "overview":
-        at.switch_page(f"screens/{pages.BY_KEY[key].file}")
-        at.run()
+    at = run_page(key, params, timeout=120)
     form_only(at)
     sent = everything(at)
     leaked = [s for s in store_strings(site["store"]) if s in sent]

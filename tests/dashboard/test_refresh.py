@@ -48,6 +48,17 @@ def built_at_shown(at) -> str:  # noqa: ANN001 - AppTest
     return lines[0]
 
 
+def overview_on_store(tmp_path: Path, monkeypatch):  # noqa: ANN201 - (AppTest, store path)
+    """The overview on a 2-project GeoPackage store built into ``tmp_path``."""
+    store = tmp_path / "district.gpkg"
+    build(source_with(tmp_path / "a", 2), str(store), progress=False)
+    monkeypatch.setenv("DASHBOARD_STORE", str(store))
+    at = run_page("overview", {})
+    assert not at.exception, [e.value for e in at.exception]
+    assert projects_kpi(at).startswith("2")
+    return at, store
+
+
 def rebuild_and_rerun(at, source: Path, target: str) -> None:  # noqa: ANN001 - AppTest
     time.sleep(1.1)  # built_at has one-second resolution: the second build's time must differ
     report = build(source, target, progress=False)
@@ -57,12 +68,7 @@ def rebuild_and_rerun(at, source: Path, target: str) -> None:  # noqa: ANN001 - 
 
 
 def test_gpkg_rebuild_shows_on_the_next_run(tmp_path, monkeypatch):
-    store = tmp_path / "district.gpkg"
-    build(source_with(tmp_path / "a", 2), str(store), progress=False)
-    monkeypatch.setenv("DASHBOARD_STORE", str(store))
-    at = run_page("overview", {})
-    assert not at.exception, [e.value for e in at.exception]
-    assert projects_kpi(at).startswith("2")
+    at, store = overview_on_store(tmp_path, monkeypatch)
     first = built_at_shown(at)
     assert "数据截至 " in first
     rebuild_and_rerun(at, source_with(tmp_path / "b", 3), str(store))
@@ -86,11 +92,7 @@ def test_postgis_rebuild_shows_on_the_next_run(tmp_path, monkeypatch):
 
 
 def test_store_broken_mid_session_shows_the_message_not_a_traceback(tmp_path, monkeypatch):
-    store = tmp_path / "district.gpkg"
-    build(source_with(tmp_path / "a", 2), str(store), progress=False)
-    monkeypatch.setenv("DASHBOARD_STORE", str(store))
-    at = run_page("overview", {})
-    assert projects_kpi(at).startswith("2")
+    at, store = overview_on_store(tmp_path, monkeypatch)
     store.write_bytes(b"not a geopackage any more")  # a disk fault, a half-copied file
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -101,11 +103,7 @@ def test_store_changed_during_a_read_reruns_the_page(tmp_path, monkeypatch):
     """A swap between the token check and a layer read is noticed after the read, never mixed in."""
     from dashboard import data
 
-    store = tmp_path / "district.gpkg"
-    build(source_with(tmp_path / "a", 2), str(store), progress=False)
-    monkeypatch.setenv("DASHBOARD_STORE", str(store))
-    at = run_page("overview", {})
-    assert projects_kpi(at).startswith("2")
+    _, store = overview_on_store(tmp_path, monkeypatch)
     token = data._store().build_token()
     build(source_with(tmp_path / "b", 3), str(store), progress=False)
     with pytest.raises(data.StoreChanged):
