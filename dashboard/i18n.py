@@ -25,6 +25,10 @@ LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}  # each in its ow
 DASH = "—"
 
 STRINGS: dict[str, tuple[str, str]] = {
+    # exports (issue 11: owned by the exports work; add keys here only)
+    # explorer (issue 11: owned by the explorer work; add keys here only)
+    # maps and English (issue 11: owned by the maps/English work; add keys here only)
+    # scale and faults (issue 12: owned by the data-layer work; add keys here only)
     # app and navigation
     "app_title": ("丰台“4+4”功能区地理信息看板", "Fengtai “4+4” Zone Dashboard"),
     "page_overview": ("总览", "Overview"),
