@@ -16,6 +16,8 @@ from dashboard import access, audit, auth, data, i18n, pages, ui
 from dashboard.assets import install_vendor_assets
 from dashboard.config import DashboardError
 
+STORE_RETRY_SECONDS = 5  # while the database is unreachable, how often a page checks that it is back
+
 
 @st.cache_resource(show_spinner=False)
 def _icon() -> Image.Image:
@@ -47,6 +49,22 @@ def navigation(lang: str, viewer: access.Viewer | None) -> tuple[st.Page, pages.
     return specs[chosen.url_path]
 
 
+def _store_down_note() -> None:
+    """The database is unreachable: the last good build is shown, with its time, and the page
+    checks every few seconds whether the database is back, then reruns by itself."""
+    built = data.built_at()
+    when = built.strftime("%Y-%m-%d %H:%M") if built is not None else "—"
+    st.warning(i18n.t("store_down", ui.lang()).format(time=when), icon=":material/cloud_off:")
+    st.markdown('<div data-testid="ft-store-down"></div>', unsafe_allow_html=True)
+
+    @st.fragment(run_every=STORE_RETRY_SECONDS)
+    def watch() -> None:
+        if data.store_reachable():
+            st.rerun(scope="app")
+
+    watch()
+
+
 def run() -> None:
     """Configure the page, check access, show banners, run the selected page."""
     st.set_page_config(page_title=i18n.t("app_title"), page_icon=_icon(), layout="wide",
@@ -67,6 +85,8 @@ def run() -> None:
             return
         data.store_choice()
         data.begin_run()
+        if data.store_down():
+            _store_down_note()
         ui.honesty_banners()
         ui.watermark(viewer)
         auth.idle_watch(settings)

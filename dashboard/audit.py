@@ -124,6 +124,15 @@ _POSTGRES_GUARDS = (
 )
 
 
+def _postgres_log_ready(conn) -> bool:  # noqa: ANN001 - sqlalchemy.Connection
+    """True when ``audit_log`` and its guards exist (made by deploy/postgis-roles.sql or an earlier
+    run): then no DDL is needed, so a read-only role that may only INSERT can use the log."""
+    table = conn.execute(text("SELECT to_regclass(:t)"), {"t": TABLE}).scalar()
+    guards = conn.execute(text("SELECT count(*) FROM pg_trigger WHERE tgname IN (:a, :b)"),
+                          {"a": f"{TABLE}_no_change", "b": f"{TABLE}_no_truncate"}).scalar()
+    return table is not None and guards == 2
+
+
 def target_for(store_target: str) -> str:
     """Where the audit log of ``store_target`` lives: the same PostgreSQL database, or a sibling file."""
     if "://" in store_target:
@@ -168,9 +177,10 @@ class AuditLog:
                     if not path.exists():
                         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
                 with engine.begin() as conn:
-                    _metadata.create_all(conn, tables=[_table])
-                    for statement in _SQLITE_GUARDS if self.is_file else _POSTGRES_GUARDS:
-                        conn.execute(text(statement))
+                    if self.is_file or not _postgres_log_ready(conn):
+                        _metadata.create_all(conn, tables=[_table])
+                        for statement in _SQLITE_GUARDS if self.is_file else _POSTGRES_GUARDS:
+                            conn.execute(text(statement))
                 self._ready = True
         return engine
 

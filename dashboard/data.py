@@ -16,6 +16,8 @@ are dropped. A read that straddles a swap is caught by re-checking the token aft
 """
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -27,7 +29,8 @@ from dashboard.access import StoreChoice, choose_store, current_viewer, for_view
 from dashboard.config import DashboardError, Settings, load_settings
 from loaders.build import ensure_sample_store
 from loaders.errors import BuildError
-from loaders.schema import POINT_LAYERS, RECORD_ID, STORE_COLUMNS, empty_layer
+from loaders.rowfilter import RowFilter
+from loaders.schema import POINT_LAYERS, STORE_COLUMNS, STREET, empty_layer
 from loaders.store import default_store_path, open_store
 
 # What a store can raise when its file or server fails: shown as the store message, never a
@@ -46,8 +49,28 @@ class StoreChanged(Exception):
 
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    """The validated settings of this process."""
-    return load_settings()
+    """The validated settings of this process: the environment, else Streamlit secrets.
+
+    A deployment may keep the store's URL (with the read-only role's password) in
+    ``.streamlit/secrets.toml`` (mode 0600, never committed) instead of the environment::
+
+        [dashboard]
+        store = "postgresql://fengtai_reader:…@db.example/fengtai"
+
+    Every key of the ``[dashboard]`` table stands for ``DASHBOARD_<KEY>``; the environment wins.
+    (libpq's own ``PGPASSWORD`` / ``~/.pgpass`` work too, with a URL that has no password.)
+    """
+    return load_settings({**_secrets_environ(), **os.environ})
+
+
+def _secrets_environ() -> dict[str, str]:
+    try:
+        section = st.secrets.get("dashboard", {})
+    except Exception:  # noqa: BLE001 - no secrets file, or one that does not parse: the environment alone
+        return {}
+    if not hasattr(section, "items"):
+        return {}
+    return {f"DASHBOARD_{str(k).upper()}": str(v) for k, v in section.items()}
 
 
 @st.cache_resource(show_spinner="正在准备数据 Preparing data…")
@@ -88,12 +111,37 @@ def begin_run() -> str:
     When it differs from the last one this process saw, the caches of the old build are
     dropped, so memory holds one build, not one per nightly refresh.
     """
-    token = _current_token()
+    try:
+        token = _current_token()
+    except StoreUnavailable as exc:
+        # The database restarts or is unreachable: keep showing the last good build this process
+        # read (its cached layers), say so (:func:`store_down`), and let the page recover by itself.
+        last = _last_token.get("token")
+        if last in (None, "missing"):
+            raise
+        st.session_state[state.STORE_DOWN] = str(exc)
+        st.session_state[state.BUILD_TOKEN] = last
+        return last
+    st.session_state.pop(state.STORE_DOWN, None)
     if _last_token.get("token") not in (None, token):
         _drop_build_caches()
     _last_token["token"] = token
     st.session_state[state.BUILD_TOKEN] = token
     return token
+
+
+def store_down() -> str | None:
+    """Why the store could not be reached on this run (the last good build is shown), or None."""
+    return st.session_state.get(state.STORE_DOWN)
+
+
+def store_reachable() -> bool:
+    """One cheap check that the store answers again (for the page's self-recovery)."""
+    try:
+        _current_token()
+    except StoreUnavailable:
+        return False
+    return True
 
 
 def _token() -> str:
@@ -108,7 +156,8 @@ def _check_unchanged(token: str) -> None:
 
 
 def _drop_build_caches() -> None:
-    for cached in (_layer, _table, _members, _report, _schematic_layers):
+    for cached in (_layer, _table, _members, _report, _schematic_layers, _rows, _count, _street_counts,
+                   _preview):
         cached.clear()
 
 
@@ -256,10 +305,87 @@ def district_totals() -> dict[str, float]:
 
 
 def zone_frame(zone_id: str, name: str) -> gpd.GeoDataFrame:
-    """The rows of point layer ``name`` inside zone ``zone_id`` (through the link table)."""
-    frame = layer(name)
-    return frame[queries.in_zones(frame, RECORD_ID[name], members(name), (zone_id,))]
+    """The rows of point layer ``name`` inside zone ``zone_id``, selected by the store (SQL
+    through the ``zone_members`` index): a zone page never reads the whole layer."""
+    if name not in POINT_LAYERS:
+        raise ValueError(f"{name!r} is not a point layer; expected one of {', '.join(POINT_LAYERS)}")
+    return _rows(RowFilter(name, zones=(zone_id,)), current_viewer().personal, _token())
 
+
+def rows(flt: RowFilter) -> gpd.GeoDataFrame:
+    """The rows of one point layer that ``flt`` selects (SQL in the store), as the viewer may see them."""
+    return _rows(flt, current_viewer().personal, _token())
+
+
+@st.cache_resource(show_spinner="正在读取数据 Reading data…", max_entries=24)
+def _rows(flt: RowFilter, personal: str, token: str) -> gpd.GeoDataFrame:
+    try:
+        frame = _store().read(flt.layer, rows=flt) if flt.layer in _store().layers() else empty_layer(flt.layer)
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)
+        raise StoreUnavailable(f"图层 {flt.layer} 读取失败 (layer could not be read): {exc}") from exc
+    _check_unchanged(token)
+    return for_viewer(frame, flt.layer, personal)
+
+
+def preview(flt: RowFilter, n: int = 200) -> gpd.GeoDataFrame:
+    """The first ``n`` rows ``flt`` selects (one chunk from the store), as the viewer may see them."""
+    return _preview(flt, n, current_viewer().personal, _token())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _preview(flt: RowFilter, n: int, personal: str, token: str) -> gpd.GeoDataFrame:
+    try:
+        store = _store()
+        if flt.layer not in store.layers():
+            frame = empty_layer(flt.layer)
+        else:
+            frame = next(iter(store.read_chunks(flt.layer, flt, chunk_rows=n)), None)
+            frame = empty_layer(flt.layer) if frame is None else frame.head(n)
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)
+        raise StoreUnavailable(f"图层 {flt.layer} 读取失败 (layer could not be read): {exc}") from exc
+    _check_unchanged(token)
+    return for_viewer(frame, flt.layer, personal)
+
+
+def count(flt: RowFilter) -> int:
+    """How many rows ``flt`` selects (counted by the store)."""
+    return _count(flt, _token())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _count(flt: RowFilter, token: str) -> int:
+    try:
+        n = _store().count(flt.layer, flt) if flt.layer in _store().layers() else 0
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)
+        raise StoreUnavailable(f"图层 {flt.layer} 计数失败 (rows could not be counted): {exc}") from exc
+    _check_unchanged(token)
+    return n
+
+
+def street_counts(name: str, zone_id: str | None = None) -> pd.Series:
+    """Located rows of a point layer per street (in one zone, or all), counted by the store:
+    what a zone map's street shading needs, without the rows."""
+    return _street_counts(RowFilter(name, zones=(zone_id,) if zone_id else (), located_only=True), _token())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _street_counts(flt: RowFilter, token: str) -> pd.Series:
+    try:
+        out = _store().count_by(flt.layer, STREET, flt) if flt.layer in _store().layers() else \
+            pd.Series(dtype="int64")
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)
+        raise StoreUnavailable(f"图层 {flt.layer} 统计失败 (rows could not be counted): {exc}") from exc
+    _check_unchanged(token)
+    return out
+
+
+def store_target() -> str:
+    """The store this process serves (a path or URL, with its password; never shown)."""
+    return store_choice().target
 
 
 def stats_layer(name: str) -> gpd.GeoDataFrame:

@@ -26,9 +26,93 @@ DASH = "—"
 
 STRINGS: dict[str, tuple[str, str]] = {
     # exports (issue 11: owned by the exports work; add keys here only)
+    "dx_yes": ("是", "Yes"),
+    "dx_no": ("否", "No"),
+    "dx_placement_coordinates": ("按坐标落点", "By coordinates"),
+    "dx_placement_snapped": ("吸附至最近街镇", "Snapped to the nearest street"),
+    "dx_placement_street": ("按街镇统计（无坐标）", "By street (no coordinates)"),
+    "dx_precision_official": ("正式", "Official"),
+    "dx_precision_schematic": ("示意", "Schematic"),
+    "dx_precision_coarse": ("粗略", "Coarse"),
+    "dx_col_export_crs": ("导出坐标系", "Export CRS"),
+    "dx_col_source_crs": ("来源坐标系（已转换）", "Source CRS (already converted)"),
+    "dx_col_wkt": ("几何(WKT)", "Geometry (WKT)"),
+    "dx_headers": ("表头与取值", "Headers and values"),
+    "dx_headers_help": ("用于 CSV 和 XLSX：中文表头与取值便于阅读，代码另列（如 status_code）供程序使用；机器表头用英文字段名和代码。"
+                        "空间格式（GeoJSON、GeoPackage、Shapefile）始终用字段名和代码。",
+                        "For CSV and XLSX: readable headers and labels, with the codes in their own columns (e.g. "
+                        "status_code) for programs; machine headers use field names and codes. Spatial formats "
+                        "(GeoJSON, GeoPackage, Shapefile) always use field names and codes."),
+    "dx_headers_labels": ("中文表头与取值", "Readable headers and labels"),
+    "dx_headers_codes": ("机器表头（字段名与代码）", "Machine headers (field names and codes)"),
+    "dx_received": ("受理日期", "Received between"),
+    "dx_category": ("诉求类别", "Category"),
+    "dx_crs_note": ("文件的 export_crs 列、元数据和文件名注明本文件的坐标系；源数据的坐标系只保留在“来源坐标系（已转换）”列，"
+                    "坐标已转换，请勿再次转换。",
+                    "The export_crs column, the file's metadata and its name state the file's own coordinate system; "
+                    "the source's is kept only as “Source CRS (already converted)”: do not convert the coordinates again."),
+    "dx_data_date": ("数据时间 {time}，写入文件名。", "Data as of {time}; the file name carries it."),
+    "dx_xlsx_limit": ("所选 {n} 行超过 Excel 单个工作表的上限 {max} 行，无法导出为 XLSX。请改用 CSV 或 GeoPackage，或缩小筛选范围。",
+                      "{n} rows are more than an Excel sheet holds ({max}): XLSX is not available. "
+                      "Choose CSV or GeoPackage, or narrow the filter."),
+    "dx_large": ("共 {n} 行：文件在后台生成，期间看板照常可用。", "{n} rows: the file is made in the background; "
+                 "the dashboard stays usable meanwhile."),
+    "dx_prepare": ("生成文件", "Prepare the file"),
+    "dx_progress": ("正在生成 {name}：{done} / {total} 行", "Preparing {name}: {done} / {total} rows"),
+    "dx_ready": ("文件已生成：{name}（{size}）。", "The file is ready: {name} ({size})."),
+    "dx_failed": ("文件生成失败：{error}", "The file could not be made: {error}"),
+    "dx_cancel": ("取消", "Cancel"),
+    "dx_again": ("重新生成", "Prepare again"),
+    "dx_cancelled": ("已取消生成。", "Preparing was cancelled."),
+    "dx_stale": ("筛选、格式或坐标系已更改，下面的文件是之前的选择。", "The filter, format or CRS changed: "
+                 "the file below is of the earlier selection."),
     # explorer (issue 11: owned by the explorer work; add keys here only)
+    "x_no_match": ("没有符合筛选条件的项目。请放宽或清除筛选条件。",
+                   "No project matches the filter. Widen or clear the filters."),
+    "x_clear": ("清除全部筛选", "Clear all filters"),
+    "x_inv_min": ("总投资下限（亿元）", "Investment from (100m CNY)"),
+    "x_inv_max": ("总投资上限（亿元）", "Investment up to (100m CNY)"),
+    "x_inv_any": ("不限", "any"),
+    "x_inv_help": ("多数项目规模较小：中位数 {median}，最大 {top}。留空表示不限。",
+                   "Most projects are small: median {median}, largest {top}. Leave empty for no limit."),
+    "x_inv_swapped": ("下限大于上限，已按 {lo}–{hi} 亿元筛选。", "The lower bound was above the upper one: "
+                      "filtering {lo}–{hi} (100m CNY)."),
+    "x_street_help": ("已按所选功能区缩小为其涉及的街镇；括号内为当前筛选下的项目数。",
+                      "Narrowed to the streets the chosen zones touch; counts are projects under the current filter."),
+    "x_counts_help": ("括号内为选择该项后符合条件的项目数。", "The count is how many projects match if you pick it."),
+    "x_sel_filtered_out": ("所选项目 {id} 不符合当前筛选条件。", "The selected project {id} does not match the filter."),
+    "x_sel_show": ("清除筛选并显示该项目", "Clear filters and show it"),
+    "x_sel_unknown": ("未找到项目编号 {id}。", "No project has the ID {id}."),
+    "x_sel_no_location": ("该项目没有坐标，地图上无法显示。", "This project has no coordinates and is not on the map."),
+    "x_declared_differs": ("（与落点不符）", " (differs from its location)"),
+    "x_days_late": ("，滞后 {n} 天", ", {n} days late"),
+    "x_kind": ("状态 · 级别 · 产业", "Status · level · industry"),
+    "x_investment": ("总投资", "Total investment"),
+    "x_investment_done": ("累计完成投资", "Investment done"),
+    "x_dates": ("开工 → 竣工", "Start → completion"),
+    "x_planned": ("计划开工 → 竣工", "Planned start → completion"),
     # maps and English (issue 11: owned by the maps/English work; add keys here only)
+    "mp_ent_off": ("不显示", "off"),
+    "mp_overlap_note": ("功能区之间相互重叠，一个项目、企业或站点可同时计入多个功能区，各功能区数字相加不等于全区合计："
+                        "例如各功能区总投资相加为 {zones}，全区合计为 {district}。",
+                        "Zones overlap: a project, enterprise or station can count in several zones, so zone figures "
+                        "do not add up to the district total: the zones' investment adds up to {zones}, the "
+                        "district's total is {district}."),
+    "mp_compare_hint": ("点击柱形打开该功能区概况。", "Click a bar to open that zone's profile."),
+    "mp_industry_hint": ("点击柱形按产业筛选左侧地图和下方项目清单。",
+                         "Click a bar to filter the map and the project list by industry."),
+    "mp_industry_filter": ("已按产业筛选地图和项目清单：{industries}。再次点击该柱形或点击图表空白处取消。",
+                           "Map and project list filtered by industry: {industries}. Click the bar again or an "
+                           "empty part of the chart to clear."),
+    "mp_open_project": ("在项目页中打开（地图定位到该项目）", "Opens the project in the explorer, zoomed to it"),
+    "mp_cases_per_km2": ("12345诉求密度（件/平方公里）", "12345 cases per km²"),
+    "mp_district": ("区界", "District outline"),
+    "mp_no_gaps": ("该功能区所有社区距先丰站都在 {m} 米（直线距离）以内。",
+                   "Every community in this zone lies within {m} m (straight line) of a Xianfeng station."),
     # scale and faults (issue 12: owned by the data-layer work; add keys here only)
+    "store_down": ("数据库暂不可用，显示的是 {time} 的数据。数据库恢复后页面会自动更新。",
+                   "The database is unavailable for now: showing the data built at {time}. The page updates by "
+                   "itself when the database is back."),
     # app and navigation
     "app_title": ("丰台“4+4”功能区地理信息看板", "Fengtai “4+4” Zone Dashboard"),
     "page_overview": ("总览", "Overview"),
@@ -269,9 +353,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     # quality
     "q_built": ("数据生成时间", "Built at"),
     "q_layers": ("各图层读入、入库与拒收行数", "Rows read, loaded and rejected per layer"),
-    "q_read": ("读入", "read"),
-    "q_loaded": ("入库", "loaded"),
-    "q_rejected": ("拒收", "rejected"),
+    "q_read": ("读入", "Read"),
+    "q_loaded": ("入库", "Loaded"),
+    "q_rejected": ("拒收", "Rejected"),
     "q_rejects": ("拒收记录及原因", "Rejected rows and reasons"),
     "q_search": ("按原因或取值搜索", "Search reason or value"),
     "q_warnings": ("警告", "Warnings"),
@@ -302,6 +386,7 @@ COLUMN_LABELS_EN: dict[str, str] = {
     "licence": "Licence", "planned_start": "Planned start", "planned_completion": "Planned completion",
     "investment_done": "Investment done (100m CNY)", "schedule": "Against plan", "days_late": "Days late",
     "community_id": "Community ID", "nearest_station_m": "Nearest station (m)", "covered": "Within reach",
+    "count": "Count",
 }
 COLUMN_LABELS_ZH: dict[str, str] = {
     "project_id": "项目编号", "name": "名称", "status": "状态", "level": "级别", "industry": "产业类别",
@@ -321,7 +406,7 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     "zone_id": "功能区编号", "message": "说明", "title": "标题", "note": "说明", "licence": "许可",
     "planned_start": "计划开工时间", "planned_completion": "计划竣工时间", "investment_done": "累计完成投资(亿元)",
     "schedule": "计划执行", "days_late": "滞后天数", "community_id": "社区编号",
-    "nearest_station_m": "距最近先丰站(米)", "covered": "在覆盖范围内",
+    "nearest_station_m": "距最近先丰站(米)", "covered": "在覆盖范围内", "count": "条数",
 }
 
 STRINGS.update({k: v for k, v in _MEETING_STRINGS.items() if k not in STRINGS})  # the meeting page's own
@@ -331,7 +416,8 @@ _ENUM_LABELS_ZH: dict[str, dict[str, str]] = {
     "status": STATUS_LABELS, "level": LEVEL_LABELS, "industry": INDUSTRY_LABELS,
     "station_kind": STATION_KIND_LABELS, "station_tier": STATION_TIER_LABELS,
     "hotline_category": HOTLINE_CATEGORY_LABELS, "zone_kind": ZONE_KIND_LABELS,
-    "layer": {**LAYER_LABELS, "zone_stats": "功能区指标", "street_stats": "街镇指标"},
+    "layer": {**LAYER_LABELS, "zone_stats": "功能区指标", "street_stats": "街镇指标", "district": "区界"},
+    "precision": {"official": "正式边界", "schematic": "示意范围", "coarse": "概略轮廓"},
     "schedule": {"not_started_late": "逾期未开工", "running_late": "逾期未竣工", "completed_late": "延期竣工",
                  "on_track": "按计划", "no_plan": "无计划日期"},
 }
@@ -340,7 +426,9 @@ _ENUM_LABELS_EN: dict[str, dict[str, str]] = {
     "station_kind": {"citizen": "Xianfeng station (citizens)", "enterprise": "Xianfeng port (enterprises)"},
     "industry": {"smart_medical": "Smart medical engineering", "low_altitude": "Low-altitude technology",
                  "culture_tourism": "Culture & tourism", "digital": "Digital economy"},
-    "layer": {"hotline": "12345 hotline cases", "zone_stats": "Zone indicators", "street_stats": "Street indicators"},
+    "layer": {"hotline": "12345 hotline cases", "zone_stats": "Zone indicators", "street_stats": "Street indicators",
+              "district": "District outline"},
+    "precision": {"official": "official boundary", "schematic": "schematic extent", "coarse": "coarse outline"},
     "schedule": {"not_started_late": "Not started on time", "running_late": "Running past plan",
                  "completed_late": "Completed late", "on_track": "On track", "no_plan": "No plan dates"},
 }

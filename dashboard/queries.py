@@ -194,11 +194,12 @@ def count_by_zone(points: pd.DataFrame, id_column: str, members: pd.DataFrame,
 
 # ---------------------------------------------------------------- the zone map
 def zone_street_parts(zone: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, street_stats: pd.DataFrame,
-                      enterprises: pd.DataFrame, hotline: pd.DataFrame) -> gpd.GeoDataFrame:
+                      enterprises: pd.Series, hotline: pd.Series) -> gpd.GeoDataFrame:
     """The streets cut to one zone, with what the zone map colours them by.
 
     ``zone`` is one zone's row; ``enterprises`` / ``hotline`` are that zone's located rows
-    (need ``street``). Columns: name, area_km2, enterprises (located in the zone part),
+    counted per street (the store counts them: the rows are never read). Columns: name,
+    area_km2, enterprises (located in the zone part),
     hotline (the part's estimated cases: its located cases scaled by the street's
     total / located, the same estimate as the zone's KPI, so the parts add up to it) and
     hotline_density (per km²).
@@ -208,8 +209,8 @@ def zone_street_parts(zone: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, street_
     parts["area_km2"] = parts.to_crs(METRIC_CRS).area.to_numpy() / 1e6
     stats = street_stats.set_index("street")
     factor = (stats["hotline_cases"] / stats["hotline_located"].where(stats["hotline_located"] > 0)).fillna(0.0)
-    parts["enterprises"] = parts["name"].map(enterprises[STREET].value_counts()).fillna(0).astype(int).to_numpy()
-    located = parts["name"].map(hotline[STREET].value_counts()).fillna(0)
+    parts["enterprises"] = parts["name"].map(enterprises).fillna(0).astype(int).to_numpy()
+    located = parts["name"].map(hotline).fillna(0)
     parts["hotline"] = (located * parts["name"].map(factor).fillna(0.0)).to_numpy()
     parts["hotline_density"] = (parts["hotline"] / parts["area_km2"].where(parts["area_km2"] > 0.05)).to_numpy()
     return parts
@@ -300,19 +301,23 @@ class ProjectFilter:
 
 @dataclass(frozen=True)
 class FilterRanges:
-    """The slider ranges of the explorer: investment 0..top (亿元, whole), start years lo..hi."""
+    """The ranges of the explorer's filters: investment 0..top (亿元, whole) with its median
+    (the range is skewed: most projects are small), start years lo..hi."""
 
     inv_top: float
     year_lo: int
     year_hi: int
+    inv_median: float = math.nan
 
 
 def filter_ranges(projects: pd.DataFrame) -> FilterRanges:
-    """Slider ranges that hold every project (a store with no dated project gets 2000–2030)."""
+    """Ranges that hold every project (a store with no dated project gets 2000–2030)."""
     top = projects["investment_total"].max(skipna=True) if len(projects) else 0
+    median = projects["investment_total"].median(skipna=True) if len(projects) else math.nan
     years = start_year(projects).dropna()
     lo, hi = (int(years.min()), int(years.max())) if len(years) else (2000, 2030)
-    return FilterRanges(float(math.ceil(max(top if pd.notna(top) else 0, 1))), lo, hi)
+    return FilterRanges(float(math.ceil(max(top if pd.notna(top) else 0, 1))), lo, hi,
+                        float(median) if pd.notna(median) else math.nan)
 
 
 def start_year(projects: pd.DataFrame) -> pd.Series:
@@ -330,27 +335,138 @@ def filter_points(points: pd.DataFrame, id_column: str, members: pd.DataFrame, f
     return points[mask]
 
 
-def filter_projects(projects: pd.DataFrame, members: pd.DataFrame, flt: ProjectFilter) -> pd.DataFrame:
-    """The projects matching ``flt``; needs project_id, status, level, industry, investment_total,
-    start_date (and ``schedule`` when the filter restricts it)."""
-    out = filter_points(projects, "project_id", members, flt)
-    mask = pd.Series(True, index=out.index)
-    for column, values in (("status", flt.status), ("level", flt.level), ("industry", flt.industry),
-                           ("schedule", flt.schedule)):
+# The explorer's facets: the filter field, and the column (or link table) it restricts.
+FACETS: dict[str, str] = {"zones": "zone_id", "streets": STREET, "status": "status", "level": "level",
+                          "industry": "industry", "schedule": "schedule"}
+
+
+def _project_masks(projects: pd.DataFrame, members: pd.DataFrame, flt: ProjectFilter) -> dict[str, pd.Series]:
+    """One boolean mask per restriction of ``flt`` that is set (facets by name, plus
+    ``investment`` and ``year``); a project matches when it passes all of them."""
+    masks: dict[str, pd.Series] = {}
+    if flt.zones:
+        masks["zones"] = in_zones(projects, "project_id", members, flt.zones)
+    for facet in ("streets", "status", "level", "industry", "schedule"):
+        values = getattr(flt, facet)
         if values:
-            mask &= out[column].isin(values) if column in out.columns else False
-    inv = out["investment_total"]
-    if flt.inv_min is not None:
-        mask &= inv >= flt.inv_min
-    if flt.inv_max is not None:
-        mask &= inv <= flt.inv_max
+            column = FACETS[facet]
+            masks[facet] = projects[column].isin(values) if column in projects.columns \
+                else pd.Series(False, index=projects.index)
+    inv = projects["investment_total"]
+    if flt.inv_min is not None or flt.inv_max is not None:
+        mask = pd.Series(True, index=projects.index)
+        if flt.inv_min is not None:
+            mask &= (inv >= flt.inv_min).fillna(False)
+        if flt.inv_max is not None:
+            mask &= (inv <= flt.inv_max).fillna(False)
+        masks["investment"] = mask
     if flt.year_min is not None or flt.year_max is not None:
-        year = start_year(out)
+        year = start_year(projects)
+        mask = pd.Series(True, index=projects.index)
         if flt.year_min is not None:
-            mask &= (year >= flt.year_min).fillna(False)
+            mask &= (year >= flt.year_min).fillna(False).astype(bool)
         if flt.year_max is not None:
-            mask &= (year <= flt.year_max).fillna(False)
-    return out[mask.astype(bool)]
+            mask &= (year <= flt.year_max).fillna(False).astype(bool)
+        masks["year"] = mask
+    return masks
+
+
+def _all_of(masks: list[pd.Series], index: pd.Index) -> pd.Series:
+    out = pd.Series(True, index=index)
+    for mask in masks:
+        out &= mask.astype(bool)
+    return out
+
+
+def filter_projects(projects: pd.DataFrame, members: pd.DataFrame, flt: ProjectFilter) -> pd.DataFrame:
+    """The projects matching ``flt``; needs project_id, street, status, level, industry,
+    investment_total, start_date (and ``schedule`` when the filter restricts it)."""
+    return projects[_all_of(list(_project_masks(projects, members, flt).values()), projects.index)]
+
+
+def option_counts(projects: pd.DataFrame, members: pd.DataFrame, flt: ProjectFilter) -> dict[str, pd.Series]:
+    """For each facet of :data:`FACETS`, how many projects each of its options would give.
+
+    An option is counted under the rest of the filter (every restriction but the facet's own),
+    so "在建 (57)" reads "57 projects if you pick 在建" whatever else is picked in the same list.
+    Zones count through the link table (a project in two zones counts in each). Returns
+    facet → Series (option → count); options that match nothing are absent (read as 0).
+    """
+    masks = _project_masks(projects, members, flt)
+    out: dict[str, pd.Series] = {}
+    for facet, column in FACETS.items():
+        rows = projects[_all_of([m for k, m in masks.items() if k != facet], projects.index)]
+        if facet == "zones":
+            out[facet] = count_by_zone(rows, "project_id", members)
+        elif column in rows.columns:
+            out[facet] = rows[column].value_counts()
+        else:
+            out[facet] = pd.Series(dtype="int64")
+    return out
+
+
+def streets_of_zones(zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, zone_ids: tuple[str, ...] | list[str],
+                     points: pd.DataFrame | None = None, members: pd.DataFrame | None = None,
+                     id_column: str = "project_id", min_km2: float = 0.01) -> list[str]:
+    """The streets (in ``streets`` order, by ``name``) that any of ``zone_ids`` touches: those
+    sharing more than ``min_km2`` of area with the zones (a shared edge is not touching), plus
+    the street of any record of ``points`` that ``members`` puts in the zones (a record placed
+    by snapping still finds its street). No zone ids: every street."""
+    if not zone_ids:
+        return list(streets["name"])
+    chosen = zones[zones["zone_id"].isin(list(zone_ids))]
+    touched: set[str] = set()
+    if len(chosen):
+        area = chosen.to_crs(METRIC_CRS).geometry.union_all()
+        shared = streets.to_crs(METRIC_CRS).geometry.intersection(area).area / 1e6
+        touched |= set(streets.loc[(shared > min_km2).to_numpy(), "name"])
+    if points is not None and members is not None:
+        touched |= set(points.loc[in_zones(points, id_column, members, zone_ids), STREET].dropna())
+    return [s for s in streets["name"] if s in touched]
+
+
+def located_bounds(points: gpd.GeoDataFrame, margin: float = 0.08,
+                   min_span: float = 0.012) -> tuple[float, float, float, float] | None:
+    """Bounds (minx, miny, maxx, maxy, degrees) that hold every located row of ``points`` with
+    a ``margin`` (a share of the span) on each side; a span narrower than ``min_span`` degrees
+    (one project, or a few close together) is widened to it around its centre, so the map
+    does not zoom to a single building. None when no row has a location."""
+    geom = points.geometry
+    located = geom[geom.notna() & ~geom.is_empty]
+    if located.empty:
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in located.total_bounds)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w = max(maxx - minx, min_span) / 2 + (maxx - minx) * margin
+    half_h = max(maxy - miny, min_span) / 2 + (maxy - miny) * margin
+    return (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+
+
+# The explorer's URL: the filter's parameters and the selected project (``sel`` is the old name).
+EXPLORER_PARAMS: tuple[str, ...] = ("zone", "street", "status", "level", "industry", "schedule", "inv_min", "inv_max",
+                                    "year_min", "year_max", "project", "sel")
+
+
+def selected_project(params: Mapping[str, str]) -> str | None:
+    """The project a link selects (``?project=<project_id>``, or the older ``?sel=``)."""
+    value = params.get("project") or params.get("sel")
+    value = str(value).strip() if value else ""
+    return value or None
+
+
+def explorer_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The explorer's own parameters among ``params`` (filter and selection; not ``lang`` …)."""
+    return {k: str(v) for k, v in params.items() if k in EXPLORER_PARAMS}
+
+
+def explorer_query(flt: ProjectFilter, selected: str | None, current: Mapping[str, str]) -> dict[str, str]:
+    """The URL parameters for ``flt`` and the ``selected`` project, keeping the parameters of
+    ``current`` that are not the explorer's own (``lang`` and the like)."""
+    out = {k: str(v) for k, v in current.items() if k not in EXPLORER_PARAMS}
+    out.update(flt.to_query())
+    if selected:
+        out["project"] = selected
+    return out
 
 
 def pipeline_by_year(projects: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 LANG_WIDGET = "lang"        # the switch widget; Streamlit gives it a new id on every page
 LANG_CHOICE = "_lang"       # the language chosen, kept so it survives page changes
 BUILD_TOKEN = "_build_token"  # the build this page run reads (data.begin_run)
+STORE_DOWN = "_store_down"          # why the store is unreachable this run (the last good build is shown)
 
 # overview
 OV_TARGET = "ov_target"     # colour zones or streets
@@ -28,6 +29,9 @@ PF_INV, PF_YEAR = "pf_inv", "pf_year"
 PF_SELECTED = "pf_sel"
 PF_LAST_CLICK, PF_LAST_ROW = "_pf_last_click", "_pf_last_row"
 PF_TABLE = "pf_table"
+PF_INV_MIN, PF_INV_MAX = "pf_inv_min", "pf_inv_max"  # number inputs, 亿元 (None: no bound)
+PF_URL = "_pf_url"      # the explorer parameters this page last wrote to the URL
+PF_TOUCHED = "_pf_touched"  # a filter changed since the URL seeded the page
 
 # downloads
 DL_SEEDED = "_dl_seeded"
@@ -35,6 +39,10 @@ DL_LAYER, DL_FORMAT, DL_CRS = "dl_layer", "dl_format", "dl_crs"
 DL_ZONE, DL_STREET, DL_STATUS, DL_LEVEL, DL_INDUSTRY = "dl_zone", "dl_street", "dl_status", "dl_level", "dl_industry"
 DL_INV, DL_YEAR = "dl_inv", "dl_year"
 DL_BUTTON = "dl_button"
+DL_HEADERS = "dl_headers"            # labels (中文表头与取值) or codes (CSV/XLSX)
+DL_RECEIVED, DL_CATEGORY = "dl_received", "dl_category"   # the 12345 layer's date range and categories
+DL_JOB = "_dl_job"                   # the session's background export (dashboard.export_job.Job)
+DL_PREPARE, DL_CANCEL = "dl_prepare", "dl_cancel"
 
 # quality
 Q_LAYER, Q_SEARCH, Q_DOWNLOAD = "q_layer", "q_search", "q_dl"

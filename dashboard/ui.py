@@ -13,6 +13,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import access, audit, data, i18n, state
 from dashboard.export import ExportInfo
@@ -55,11 +56,51 @@ def setup_page() -> None:
     st.markdown(_CSS, unsafe_allow_html=True)
     if state.LANG_CHOICE not in st.session_state:
         st.session_state[state.LANG_CHOICE] = "en" if st.query_params.get("lang") == "en" else "zh"
+    keep_lang_in_url()
+
+
+def keep_lang_in_url() -> None:
+    """``?lang=en`` in the address while English is chosen (and no ``lang`` in Chinese), so a link
+    copied from the address bar opens in the language it was copied in."""
+    if lang() == "en":
+        if st.query_params.get("lang") != "en":
+            st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+
+
+def link_params(**params: str) -> dict[str, str]:
+    """``params`` for a link or ``st.switch_page`` to another page, with the language kept."""
+    return {**params, "lang": "en"} if lang() == "en" else dict(params)
+
+
+def _resendable(value: object) -> bool:
+    """A widget value that names options by code (str, or a list of str), or none."""
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, str) for v in value)
+    return value is None or isinstance(value, str)
 
 
 def _remember_lang() -> None:
-    """The switch was used: keep its choice (deselecting the current language means Chinese)."""
+    """The switch was used: keep its choice (deselecting the current language means Chinese).
+
+    The browser keeps a choice widget's selection as the option's text, which the language
+    just changed: every such widget's value (a code) is set again, so the page re-sends it
+    in the new language instead of showing nothing (or the old language) selected.
+    """
     st.session_state[state.LANG_CHOICE] = st.session_state.get(state.LANG_WIDGET) or "zh"
+    for key in list(st.session_state.keys()):
+        if not isinstance(key, str) or key.startswith("_") or key == state.LANG_WIDGET:
+            continue
+        try:
+            value = st.session_state[key]
+        except (KeyError, StreamlitAPIException):
+            continue
+        if _resendable(value):
+            try:
+                st.session_state[key] = value
+            except StreamlitAPIException:  # a widget whose value cannot be set (a button)
+                pass
 
 
 def banner(kind: str, text: str) -> None:

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
@@ -63,14 +64,15 @@ SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
 
 def build(source: Path | None = None, target: str | None = None, report_path: Path | None = None,
           default_coord_sys: str = "wgs84", progress: bool = True, coverage_m: float = DEFAULT_COVERAGE_M,
-          now: datetime | None = None) -> dict:
+          now: datetime | None = None, _locked: bool = False) -> dict:
     """Build a store from ``source`` (the bundled sample when None) into ``target``.
 
     ``coverage_m`` is the straight-line distance within which a 先丰站 covers a community;
     ``now`` is the build's clock (``built_at``, and the date delays are measured on;
     the current time when None: tests pass a fixed one). Returns the build report.
     Raises :class:`BuildError` when the build cannot finish; the previous store is then
-    untouched.
+    untouched. One build at a time per store: a second one raises at once (``_locked``: the
+    caller holds the store's build lock already).
     """
     sample = source is None
     if sample:
@@ -78,30 +80,31 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         source = ensure_sample_source(SAMPLE_SOURCE_DIR)
     target = str(target or default_store_path())
     store = open_store(target)
-    report = new_report(sample, str(source), redact_target(target), now)
-    report["code_version"] = code_version()
-    files = _source_files(Path(source), report)
-    bounds, geometry_layers = _boundaries(files, report)
-    layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
-    links: dict[str, pd.DataFrame] = {}
-    for layer in POINT_LAYERS:
-        if layer in files:
-            layers[layer], links[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer],
-                                                           bounds, report, default_coord_sys, progress)
-    report["provenance"] = _provenance(files)
-    report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
-                                    for name in ("streets", "zones")}
-    as_of = pd.Timestamp(report["built_at"])
-    report["as_of"] = as_of_date(as_of).date().isoformat()
-    report["coverage_m"] = float(coverage_m)
-    layers, tables = _indicators(layers, links, as_of, coverage_m)
-    _check_store_frames({**layers, **tables})
-    store.write_all({**layers, **tables}, report)
-    if report_path:
-        write_report(report, Path(report_path))
-    if progress:
-        tqdm.write("\n".join(["构建完成 (build finished): " + redact_target(target), *summary_lines(report)]))
-    return report
+    with contextlib.nullcontext() if _locked else store.build_lock():  # a second build fails at once
+        report = new_report(sample, str(source), redact_target(target), now)
+        report["code_version"] = code_version()
+        files = _source_files(Path(source), report)
+        bounds, geometry_layers = _boundaries(files, report)
+        layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
+        links: dict[str, pd.DataFrame] = {}
+        for layer in POINT_LAYERS:
+            if layer in files:
+                layers[layer], links[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer],
+                                                               bounds, report, default_coord_sys, progress)
+        report["provenance"] = _provenance(files)
+        report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
+                                        for name in ("streets", "zones")}
+        as_of = pd.Timestamp(report["built_at"])
+        report["as_of"] = as_of_date(as_of).date().isoformat()
+        report["coverage_m"] = float(coverage_m)
+        layers, tables = _indicators(layers, links, as_of, coverage_m)
+        _check_store_frames({**layers, **tables})
+        store.write_all({**layers, **tables}, report)
+        if report_path:
+            write_report(report, Path(report_path))
+        if progress:
+            tqdm.write("\n".join(["构建完成 (build finished): " + redact_target(target), *summary_lines(report)]))
+        return report
 
 
 def _source_files(source: Path, report: dict) -> dict[str, Path]:
@@ -181,17 +184,27 @@ def code_version() -> str:
 
 
 def ensure_sample_store(target: Path | None = None) -> str:
-    """The bundled sample store's path, (re)building it when missing or made by other code."""
+    """The bundled sample store's path, (re)building it when missing or made by other code.
+
+    Several processes may ask at once (dashboard processes starting together, tests): the
+    first builds, the others wait for it and then find the store current.
+    """
     path = Path(target or default_store_path())
-    if path.exists():
-        try:
-            current = open_store(str(path)).read_report().get("code_version")
-        except Exception:  # noqa: BLE001 - an unreadable or old sample store is simply rebuilt
-            current = None
-        if current == code_version():
-            return str(path)
-    build(None, str(path), progress=False)
+    if _sample_current(path):
+        return str(path)
+    with open_store(str(path)).build_lock(wait=True):
+        if not _sample_current(path):
+            build(None, str(path), progress=False, _locked=True)
     return str(path)
+
+
+def _sample_current(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        return open_store(str(path)).read_report().get("code_version") == code_version()
+    except Exception:  # noqa: BLE001 - an unreadable or old sample store is simply rebuilt
+        return False
 
 
 def _naming_the_file(path: Path, step, *args):  # noqa: ANN001, ANN202 - a build step and its result
@@ -238,7 +251,7 @@ def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
         bar.update(len(table.frame))
     n = len(table.frame)
     with _bar(progress, layer, "清洗 clean", n) as bar:
-        cleaned = clean_layer(table, default_coord_sys)
+        cleaned = clean_layer(table, default_coord_sys, as_of=as_of_date(pd.Timestamp(report["built_at"])))
         bar.update(n)
     with _bar(progress, layer, "落点 place", len(cleaned.frame)) as bar:
         placed = place_layer(layer, path.name, cleaned.frame, bounds)

@@ -7,7 +7,8 @@ returns, which any tool can join. Point layers also keep a text copy, ``zone_ids
 ``zone_ids LIKE '%,lize,%'`` in either store and the README documents it.
 
 This is the one module that builds the link rows (from a point-in-zone query), builds
-the text from them, and reads the text back (SQL filter, parsing). No other module splits
+the text from them, and parses it back. The dashboard selects a zone's rows through the
+link table (``loaders.rowfilter``), never through the text. No other module splits
 or joins that text; its shape (``ZONE_IDS_PATTERN``) is declared with the column in
 ``loaders.schema``, where the check before writing takes it from.
 """
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from loaders.schema import POINT_LAYERS, RECORD_ID, ZONE_ID_PATTERN, ZONE_IDS
+from loaders.schema import POINT_LAYERS, RECORD_ID, ZONE_ID_PATTERN
 
 ROW = "row"                   # a link's row label in the frame of points it was computed for
 MEMBER_COLUMNS: tuple[str, ...] = ("layer", "record_id", "zone_id")
@@ -126,12 +127,6 @@ def check_zone_id(zone_id: object) -> str:
     if not re.fullmatch(ZONE_ID_PATTERN, text):
         raise ValueError(f"zone_id must be letters, digits or '_', got {zone_id!r}")
     return text
-
-
-def zone_filter_sql(zone_id: str) -> str:
-    """A SQL condition (GeoPackage/OGR SQL and PostgreSQL alike) keeping the rows of one zone,
-    on the ``zone_ids`` text: ``zone_ids LIKE '%,lize,%'``."""
-    return f"{ZONE_IDS} LIKE '%,{check_zone_id(zone_id)},%'"
 
 
 def members_filter_sql(layer: str | None = None, zone_id: str | None = None) -> str | None:

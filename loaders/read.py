@@ -186,6 +186,9 @@ def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.D
     if not text.strip():
         raise BuildError(f"{path.name}: 文件是空的（没有表头和数据行）。请放入有内容的文件，"
                          "或者删除这个文件 (the file is empty).")
+    grid = _arrow_grid(text) if path.suffix.lower() == ".csv" else None
+    if grid is not None:
+        return grid, encoding
     try:
         grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
                            skip_blank_lines=False, sep=None if path.suffix == ".txt" else ",",
@@ -196,6 +199,44 @@ def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.D
                              "请检查分隔符和引号。") from exc
         grid = _ragged_grid(path, text)  # rows of unequal length: a title line above the header...
     return grid, encoding
+
+
+# Columns a CSV may have for the fast path (more are read by pandas' parser).
+_ARROW_MAX_COLUMNS = 512
+
+
+def _arrow_grid(text: str) -> pd.DataFrame | None:
+    """The CSV's cells as text, parsed by pyarrow (multi-threaded, ~10x pandas' C parser on 1M rows).
+
+    The same grid as ``pd.read_csv(header=None, dtype=str, keep_default_na=False)`` for a
+    rectangular file (every row has the header's number of fields; blanks stay ""). Returns
+    None when the file is not that simple (rows of unequal length, blank lines, one column,
+    anything pyarrow refuses): the pandas path then reads it and words its errors.
+    """
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    try:
+        width = len(next(csv.reader(io.StringIO(text[:1 << 16]))))
+    except (csv.Error, StopIteration):
+        return None
+    if not 1 < width <= _ARROW_MAX_COLUMNS:
+        return None  # one column (a blank line is then a value), or very wide: the pandas path
+    data = text.encode("utf-8")
+    names = [str(i) for i in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    grid = pd.DataFrame({i: pd.Series(table.column(i), dtype="str") for i in range(width)})
+    return grid
 
 
 def _ragged_grid(path: Path, text: str) -> pd.DataFrame:
@@ -412,7 +453,7 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
             raise BuildError(f"{path.name}: 第 {header_row + 1} 行表头中“{raw}”与另一列都对应 {name}，"
                              "无法判断用哪一列；请删除或改名其中一列。")
         keep[name] = col
-    frame = pd.DataFrame({name: data.iloc[:, col].astype(str).str.strip().to_numpy()
+    frame = pd.DataFrame({name: data.iloc[:, col].astype(str).str.strip().reset_index(drop=True)
                           for name, col in keep.items()})
     frame[SOURCE_ROW] = np.arange(header_row + 2, header_row + 2 + len(data))
     # (spreadsheet row, column) of the kept columns' formulas that have no value

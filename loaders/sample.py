@@ -12,6 +12,11 @@ delays "as of built_at": a sample built after ``REFERENCE_DATE`` shows more proj
 behind plan than on that date, and more as time passes. That is by design (a plan that
 was on track in June is late in December); the shares documented in ``project_plan``
 hold as of ``REFERENCE_DATE``.
+
+``REFERENCE_DATE`` is the sample's own "today", and it is in the past: no actual date
+(开工时间, 竣工时间) lies after it, so a completed project (建成) never finishes after the
+date of a build made on or after it (the loaders warn ``completed_in_future`` otherwise).
+Projects still under construction, or in reserve, may be planned to finish in the future.
 """
 from __future__ import annotations
 

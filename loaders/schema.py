@@ -163,6 +163,7 @@ WARNING_KINDS: dict[str, tuple[str, str]] = {
     "geometry_repaired": ("边界几何已修复", "Boundary geometry repaired"),
     "streets_geometry_rejected": ("街镇边界几何无效", "Street boundaries rejected"),
     "streets_missing": ("缺少街镇边界", "Streets missing from the boundaries"),
+    "completed_in_future": ("已建成但竣工日期在未来", "Completed, but completion date in the future"),
 }
 
 # Header units: factor that converts a value in the header's unit to the store's unit.

@@ -9,11 +9,13 @@ GeoPackage by writing a temporary file and ``os.replace``; PostGIS by writing
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -25,13 +27,17 @@ import shapely
 
 from geodata.crs import STORAGE_CRS
 from loaders.errors import BuildError
-from loaders.membership import members_filter_sql, zone_filter_sql
+from loaders.membership import members_filter_sql
+from loaders.rowfilter import RowFilter
 from loaders.schema import ALL_LAYERS, LAYERS, POINT_LAYERS, REPORT_LAYER, TABLES, ZONE_IDS, ZONE_MEMBERS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 # Indexes of the tables, created in the same swap: (table, column).
 TABLE_INDEXES: tuple[tuple[str, str], ...] = ((ZONE_MEMBERS, "zone_id"), (ZONE_MEMBERS, "record_id"))
+# Attribute indexes of the point layers a page or download filters on, besides ``street`` and
+# each layer's key (both stores): the 12345 cases by the day they came in.
+DATE_INDEXES: dict[str, tuple[str, ...]] = {"hotline": ("received_at",)}
 # Written in this order; the report last (its table's identity is the build token).
 _WRITE_ORDER: tuple[str, ...] = (*ALL_LAYERS, *TABLES)
 
@@ -55,9 +61,15 @@ class Store(Protocol):
 
     def layers(self) -> list[str]: ...
     def read(self, layer: str, columns: list[str] | None = None,
-             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame: ...
+             zone_id: str | None = None, rows: RowFilter | None = None) -> gpd.GeoDataFrame | pd.DataFrame: ...
+    def read_chunks(self, layer: str, rows: RowFilter | None = None, columns: list[str] | None = None,
+                    chunk_rows: int = 50_000) -> Iterator[gpd.GeoDataFrame]: ...
+    def count(self, layer: str, rows: RowFilter | None = None) -> int: ...
+    def count_by(self, layer: str, column: str, rows: RowFilter | None = None) -> pd.Series: ...
     def read_members(self, layer: str | None = None, zone_id: str | None = None) -> pd.DataFrame: ...
     def read_report(self) -> dict: ...
+    def build_token(self) -> str: ...
+    def build_lock(self, wait: bool = False) -> contextlib.AbstractContextManager: ...
     def write_all(self, layers: Mapping[str, pd.DataFrame], report: dict) -> None: ...
 
 
@@ -109,6 +121,8 @@ def _restore_types(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     microseconds, either gives an all-null column as ``object``."""
     for col, dtype in LAYERS[name].dtypes.items():
         if col in frame.columns and str(frame[col].dtype) != dtype:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):  # an Arrow stream tags the stored wall time UTC
+                frame[col] = frame[col].dt.tz_localize(None)
             frame[col] = frame[col].astype(dtype)
     if ZONE_IDS in frame.columns:
         frame[ZONE_IDS] = frame[ZONE_IDS].fillna("")
@@ -208,13 +222,52 @@ class _Reading:
         """The message for a layer or table the store does not hold."""
         raise NotImplementedError
 
-    def read(self, layer: str, columns: list[str] | None = None,
-             zone_id: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
-        """One layer (a GeoDataFrame in EPSG:4326) or table, with its declared dtypes; point
-        layers can be filtered to one zone (on ``zone_ids``, see ``loaders.membership``)."""
+    def _count_sql(self, sql: str) -> list[tuple]:
+        """Rows of a plain aggregate query (no geometry), the same SQL on both stores."""
+        raise NotImplementedError
+
+    def _chunks(self, name: str, columns: list[str] | None, where: str | None,
+                chunk_rows: int) -> Iterator[pd.DataFrame]:
+        raise NotImplementedError
+
+    def _where(self, layer: str, zone_id: str | None, rows: RowFilter | None) -> str | None:
         if layer not in self.layers():
             raise BuildError(self._missing(layer))
-        return _restore_types(self._read(layer, columns, zone_filter_sql(zone_id) if zone_id else None), layer)
+        if rows is not None and rows.layer != layer:
+            raise ValueError(f"a filter of {rows.layer} cannot select rows of {layer}")
+        if zone_id is not None:
+            rows = RowFilter(layer, zones=(zone_id,)) if rows is None else replace(rows, zones=(zone_id,))
+        return None if rows is None else rows.where()
+
+    def read(self, layer: str, columns: list[str] | None = None, zone_id: str | None = None,
+             rows: RowFilter | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+        """One layer (a GeoDataFrame in EPSG:4326) or table, with its declared dtypes; a point
+        layer's rows can be selected by zone (through ``zone_members``) or by a :class:`RowFilter`,
+        in SQL: only those rows leave the store."""
+        return _restore_types(self._read(layer, columns, self._where(layer, zone_id, rows)), layer)
+
+    def read_chunks(self, layer: str, rows: RowFilter | None = None, columns: list[str] | None = None,
+                    chunk_rows: int = 50_000) -> Iterator[gpd.GeoDataFrame]:
+        """The same rows as :meth:`read`, ``chunk_rows`` at a time (a server-side cursor on PostGIS,
+        an Arrow stream on GeoPackage): a download of a million cases never sits in memory whole."""
+        where = self._where(layer, None, rows)
+        for chunk in self._chunks(layer, columns, where, chunk_rows):
+            yield _restore_types(chunk, layer)
+
+    def count(self, layer: str, rows: RowFilter | None = None) -> int:
+        """How many rows :meth:`read` would give, counted by the store."""
+        where = self._where(layer, None, rows)
+        return int(self._count_sql(f'SELECT COUNT(*) FROM "{layer}"' + (f" WHERE {where}" if where else ""))[0][0])
+
+    def count_by(self, layer: str, column: str, rows: RowFilter | None = None) -> pd.Series:
+        """Rows per value of a declared text column (e.g. per ``street``), counted by the store."""
+        if LAYERS[layer].column(column).type != "text":
+            raise ValueError(f"{column!r} is not a text column of {layer}")
+        where = self._where(layer, None, rows)
+        sql = (f'SELECT "{column}", COUNT(*) FROM "{layer}"' + (f" WHERE {where}" if where else "")
+               + f' GROUP BY "{column}"')
+        out = self._count_sql(sql)
+        return pd.Series({k: int(v) for k, v in out}, dtype="int64", name=column).rename_axis(column)
 
     def read_members(self, layer: str | None = None, zone_id: str | None = None) -> pd.DataFrame:
         """The ``zone_members`` rows (layer, record_id, zone_id), of one layer and/or one zone."""
@@ -226,6 +279,11 @@ class _Reading:
     def read_report(self) -> dict:
         frame = self.read(REPORT_LAYER)
         return json.loads(frame["report_json"].iloc[0])
+
+
+_BUSY = ("另一个构建正在写入 {target}，本次构建未执行，原有数据未受影响。请等它结束后再试 "
+         "(another build is writing {target}: this one did not run and the store is unchanged; "
+         "try again when it has finished).")
 
 
 class GeoPackageStore(_Reading):
@@ -248,6 +306,51 @@ class GeoPackageStore(_Reading):
 
     def _read(self, name: str, columns: list[str] | None, where: str | None) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=name, columns=columns, where=where, use_arrow=True)
+
+    def _count_sql(self, sql: str) -> list[tuple]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    def _chunks(self, name: str, columns: list[str] | None, where: str | None,
+                chunk_rows: int) -> Iterator[pd.DataFrame]:
+        plain = LAYERS[name].geometry is None
+        with pyogrio.raw.open_arrow(self.path, layer=name, columns=columns, where=where,
+                                    batch_size=chunk_rows, use_pyarrow=True) as (meta, reader):
+            geom = meta.get("geometry_name") or "wkb_geometry"
+            for batch in reader:
+                frame = batch.to_pandas()
+                if plain:
+                    yield frame.drop(columns=[geom], errors="ignore")
+                    continue
+                wkb = frame.pop(geom).to_numpy() if geom in frame else np.full(len(frame), None)
+                yield gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapely.from_wkb(wkb), index=frame.index),
+                                       crs=STORAGE_CRS)
+
+    @contextlib.contextmanager
+    def build_lock(self, wait: bool = False) -> Iterator[None]:
+        """One build at a time into this file: a second one fails at once with a clear message
+        (an advisory ``flock`` on a lock file named after it, released when the build ends or dies);
+        ``wait``: wait for the other build to finish instead."""
+        import fcntl
+        import hashlib
+        import tempfile
+        # The lock file lives in the temporary folder, named after the store's absolute path,
+        # so the store's own folder holds only the store.
+        key = hashlib.sha1(str(self.path.resolve()).encode("utf-8")).hexdigest()[:16]
+        lock = Path(tempfile.gettempdir()) / f"fengtai-build-{key}.lock"
+        with open(lock, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise BuildError(_BUSY.format(target=self.path.name)) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
 
     def build_token(self) -> str:
         """Which build the file holds now, in one ``stat``: a build swaps in a new file
@@ -274,7 +377,7 @@ class GeoPackageStore(_Reading):
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, **declared)
             pyogrio.write_dataframe(_prepare(REPORT_LAYER, _report_frame(report)), tmp, layer=REPORT_LAYER,
                                     driver="GPKG", use_arrow=True)
-            _index_tables(tmp, [n for n in TABLES if n in layers])
+            _index_tables(tmp, [n for n in (*TABLES, *POINT_LAYERS) if n in layers])
             os.replace(tmp, self.path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -282,11 +385,14 @@ class GeoPackageStore(_Reading):
 
 
 def _index_tables(path: Path, names: list[str]) -> None:
-    """Attribute indexes of the tables (``TABLE_INDEXES``), in the not yet swapped-in file."""
+    """Attribute indexes (``TABLE_INDEXES``; each point layer's ``street``, key and
+    ``DATE_INDEXES``), in the not yet swapped-in file, so the dashboard's SQL filters use them."""
+    wanted = [(t, c) for t, c in TABLE_INDEXES if t in names]
+    for name in [n for n in POINT_LAYERS if n in names]:
+        wanted += [(name, "street"), (name, LAYERS[name].key), *((name, c) for c in DATE_INDEXES.get(name, ()))]
     with sqlite3.connect(path) as conn:
-        for table, column in TABLE_INDEXES:
-            if table in names:
-                conn.execute(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")')
+        for table, column in wanted:
+            conn.execute(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")')
     conn.close()
 
 
@@ -296,6 +402,10 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix):]
     return url
+
+
+_LOCK_KEY = "fengtai-dashboard-build"
+CONNECT_TIMEOUT_S = 5
 
 
 class PostGISStore(_Reading):
@@ -309,7 +419,14 @@ class PostGISStore(_Reading):
     def engine(self):  # noqa: ANN201 - sqlalchemy.Engine, imported lazily
         if self._engine is None:
             from sqlalchemy import create_engine
-            self._engine = create_engine(sqlalchemy_url(self.target), pool_pre_ping=True)
+            # pre-ping: a connection cut by a server restart is replaced, not reused; a short connect
+            # timeout: an unreachable server is reported in seconds, not after the TCP timeout.
+            # TCP keepalives and a user timeout: a server that vanishes from the network (no reset,
+            # no answer) fails a waiting query in about 20 s instead of hanging a page.
+            self._engine = create_engine(sqlalchemy_url(self.target), pool_pre_ping=True,
+                                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "keepalives": 1,
+                                                       "keepalives_idle": 10, "keepalives_interval": 3,
+                                                       "keepalives_count": 3, "tcp_user_timeout": 20_000})
         return self._engine
 
     def _connect(self):  # noqa: ANN202
@@ -338,6 +455,54 @@ class PostGISStore(_Reading):
             if plain:
                 return pd.read_sql(sql, conn)
             return gpd.read_postgis(sql, conn, geom_col="geometry", crs=STORAGE_CRS)
+
+    def _count_sql(self, sql: str) -> list[tuple]:
+        from sqlalchemy import text
+        with self._connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+
+    def _chunks(self, name: str, columns: list[str] | None, where: str | None,
+                chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """A server-side cursor (``stream_results``): PostgreSQL sends ``chunk_rows`` rows at a time."""
+        from sqlalchemy import text
+        plain = LAYERS[name].geometry is None
+        if columns is None:
+            columns = [c for c in LAYERS[name].dtypes]
+        cols = ", ".join(f'"{c}"' for c in columns)
+        if not plain:
+            cols += ', ST_AsBinary("geometry") AS "geometry"'
+        sql = text(f'SELECT {cols} FROM "{name}"' + (f" WHERE {where}" if where else ""))
+        with self._connect() as conn:
+            streaming = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows)
+            for frame in pd.read_sql(sql, streaming, chunksize=chunk_rows):
+                if plain:
+                    yield frame
+                    continue
+                wkb = [None if v is None else bytes(v) for v in frame.pop("geometry")]
+                yield gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapely.from_wkb(wkb), index=frame.index),
+                                       crs=STORAGE_CRS)
+
+    @contextlib.contextmanager
+    def build_lock(self, wait: bool = False) -> Iterator[None]:
+        """One build at a time into this database: a second one fails at once with a clear
+        message (a session-level advisory lock, released when the build ends or its connection dies);
+        ``wait``: wait for the other build to finish instead."""
+        from sqlalchemy import text
+        with self._connect() as conn:
+            if wait:
+                conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": _LOCK_KEY})
+                got = True
+            else:
+                got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:key))"),
+                                   {"key": _LOCK_KEY}).scalar()
+            conn.commit()
+            if not got:
+                raise BuildError(_BUSY.format(target=redact_target(self.target)))
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": _LOCK_KEY})
+                conn.commit()
 
     def build_token(self) -> str:
         """Which build the database holds now, in one cheap query: every build swaps in a new
@@ -371,6 +536,10 @@ class PostGISStore(_Reading):
                                       f'RENAME TO "idx_{name}_geometry"'))
                     if name in POINT_LAYERS:
                         conn.execute(text(f'CREATE INDEX IF NOT EXISTS "idx_{name}_street" ON "{name}" (street)'))
+                        key = LAYERS[name].key
+                        conn.execute(text(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{key}" ON "{name}" ("{key}")'))
+                    for column in DATE_INDEXES.get(name, ()):
+                        conn.execute(text(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{column}" ON "{name}" ("{column}")'))
                 for table, column in TABLE_INDEXES:
                     if table in tables:
                         conn.execute(text(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")'))

@@ -3,6 +3,8 @@
 #   bash scripts/dev.sh run    set up, build the sample store, start the dashboard
 #   bash scripts/dev.sh test   set up (incl. Chromium, PostgreSQL/PostGIS, CJK fonts), run every test
 #   bash scripts/dev.sh bench  set up, run the benchmark script (prints its figures)
+#   bash scripts/dev.sh serve N  set up, start N dashboard processes behind nginx on ${DASHBOARD_PORT:-8080}
+#                              (scripts/serve.py; Ctrl-C stops all; deploy/README.md for a server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -32,6 +34,8 @@ setup_python() {
   fi
 }
 
+have_nginx() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
+
 setup_system() {
   # Browser tests need Debian's Chromium; PostGIS tests a real PostgreSQL server;
   # screenshots need CJK fonts. Installed once, when missing (needs root, as in CI).
@@ -41,6 +45,8 @@ setup_system() {
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
   fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || need+=(fonts-wqy-zenhei)  # TrueType CJK: embeddable in PDF briefs
+  have_nginx || need+=(nginx)  # the deployment test puts two dashboard processes behind a real nginx
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)  # the deployment test's self-signed TLS certificate
   if [ ${#need[@]} -gt 0 ]; then
     echo "Installing system packages: ${need[*]}"
     if [ "$(id -u)" -ne 0 ]; then
@@ -68,6 +74,20 @@ case "${1:-}" in
     setup_python
     exec "$VENV/bin/python" scripts/benchmark.py "${@:2}"
     ;;
+  serve)
+    n=${2:-2}
+    case "$n" in ''|*[!0-9]*|0) echo "usage: bash scripts/dev.sh serve N (N dashboard processes, N >= 1)" >&2; exit 64;; esac
+    if ! have_nginx; then
+      if [ "$(id -u)" -ne 0 ]; then echo "error: nginx is missing: apt-get install -y nginx (as root)" >&2; exit 1; fi
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    fi
+    setup_python
+    if [ -z "${DASHBOARD_STORE:-}" ] && [ ! -f data/sample_store.gpkg ]; then
+      "$VENV/bin/python" -m loaders build   # the bundled sample store, ~30 s once
+    fi
+    exec "$VENV/bin/python" scripts/serve.py run "$n" "${@:3}"
+    ;;
   *)
-    echo "usage: bash scripts/dev.sh run|test|bench [args...]" >&2; exit 64;;
+    echo "usage: bash scripts/dev.sh run|test|bench|serve [args...]" >&2; exit 64;;
 esac

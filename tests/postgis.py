@@ -41,6 +41,9 @@ class PostGISServer:
         self.dir = Path(tempfile.mkdtemp(prefix="fengtai-pg-"))
         self.data = self.dir / "data"
         self.url = f"postgresql://tester@127.0.0.1:{self.port}/fengtai"
+        # The least-privilege roles of deploy/postgis-roles.sql (after :meth:`with_roles`).
+        self.writer_url = f"postgresql://fengtai_writer@127.0.0.1:{self.port}/fengtai"
+        self.reader_url = f"postgresql://fengtai_reader@127.0.0.1:{self.port}/fengtai"
         self._as_postgres = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
@@ -70,6 +73,38 @@ class PostGISServer:
                 last = exc.stderr
                 time.sleep(0.5)
         raise RuntimeError(f"PostGIS extension could not be created: {last}")
+
+    def psql(self, sql: str, user: str = "postgres") -> str:
+        """Run ``sql`` with psql as ``user`` in the fengtai database; its output."""
+        cmd = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", "fengtai",
+               "-v", "ON_ERROR_STOP=1", "-At", "-c", sql]
+        if self._as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+    def with_roles(self) -> "PostGISServer":
+        """Apply deploy/postgis-roles.sql as the superuser (the operator's step): then build with
+        :attr:`writer_url` and serve the dashboard with :attr:`reader_url`."""
+        script = Path(__file__).resolve().parent.parent / "deploy" / "postgis-roles.sql"
+        cmd = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "fengtai",
+               "-v", "ON_ERROR_STOP=1", "-q", "-f", "-"]
+        if self._as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, input=script.read_text(encoding="utf-8"), check=True, capture_output=True, text=True)
+        return self
+
+    def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop the server (fast shutdown: sessions are cut), wait, start it again on the same port."""
+        self.stop_server()
+        time.sleep(down_seconds)
+        self.start_server()
+
+    def stop_server(self) -> None:
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def start_server(self) -> None:
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.dir / "server.log", "-w", "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 
     def stop(self) -> None:
         try:

@@ -25,6 +25,7 @@ SMOKED = {
     "bash scripts/dev.sh run": "test_run_command_serves_the_dashboard",
     "bash scripts/dev.sh test": "(this suite)",
     "bash scripts/dev.sh bench": "test_benchmark_runs_at_tiny_scale",
+    "bash scripts/dev.sh serve": "tests/e2e/test_nginx_deploy.py::test_sessions_spread_over_both_processes_and_stay_on_theirs",
     "python -m loaders build": "test_build_command_on_the_fixtures",
     "python -m streamlit run dashboard/app.py": "test_run_command_serves_the_dashboard",
     "python -m dashboard.users": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",

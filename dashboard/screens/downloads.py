@@ -2,19 +2,85 @@
 
 Only the layers the viewer's role may download are offered (:func:`dashboard.access.may_download`);
 a layer asked for in the URL that the role may not take is refused with a message, no button,
-and an audit entry. Every download is recorded before it is served (:func:`ui.audited_download`);
-a page that shows personal data in full is recorded once per layer and filter.
+and an audit entry. Every download is recorded before it is served (:func:`ui.audited_download`,
+:func:`dashboard.export_job.served_file`); a page that shows personal data in full is recorded
+once per layer and filter.
+
+The point layers other than projects (enterprises, 12345 cases: a million rows at district
+scale) are never read whole here: the store counts the selection and gives the preview
+(:class:`loaders.rowfilter.RowFilter`), and the file is made from the store's chunks — on
+the click for a small selection, in a background process with a progress bar for a large one
+(:mod:`dashboard.export_job`).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from dashboard import access, audit, auth, data, export, i18n, state, ui
-from dashboard.queries import ProjectFilter, filter_points, filter_projects, zone_names
-from loaders.schema import ALL_LAYERS, INDUSTRY_LABELS, LEVEL_LABELS, POINT_LAYERS, RECORD_ID, STATUS_LABELS
+from dashboard import access, audit, auth, data, export, export_job, i18n, state, ui
+from dashboard.queries import ProjectFilter, filter_projects, zone_names
+from loaders.rowfilter import RowFilter
+from loaders.schema import (
+    ALL_LAYERS,
+    HOTLINE_CATEGORY_LABELS,
+    INDUSTRY_LABELS,
+    LEVEL_LABELS,
+    POINT_LAYERS,
+    STATUS_LABELS,
+)
 
 PREVIEW_ROWS = 200
 STATS_DOWNLOADS: tuple[str, ...] = ("zone_stats", "street_stats")  # the indicators, on their polygons
+DATE_FILTERS: dict[str, str] = {"hotline": "received_at"}           # layer -> the date column a range applies to
+CATEGORY_FILTERS: dict[str, tuple[str, dict[str, str]]] = {"hotline": ("category", HOTLINE_CATEGORY_LABELS)}
+
+
+def _hotline_days() -> tuple[date, date] | None:
+    """The first and last day the 12345 cases cover (from the build's monthly table: no rows read)."""
+    try:
+        months = pd.to_datetime(data.hotline_monthly()["month"]).dropna()
+    except (KeyError, ValueError, data.StoreUnavailable):
+        return None
+    if months.empty:
+        return None
+    last = months.max() + pd.offsets.MonthEnd(0)
+    return months.min().date(), last.date()
+
+
+def _row_filter(layer: str) -> tuple[RowFilter, dict[str, object], str]:
+    """The filter widgets of a point layer read by the store; the filter, its audit form and slug."""
+    zones = tuple(st.session_state.get(state.DL_ZONE, ()))
+    streets = tuple(st.session_state.get(state.DL_STREET, ()))
+    query: dict[str, object] = {"zone": ",".join(zones), "street": ",".join(streets)}
+    slug = [*zones, *(streets if len(streets) <= 1 else [f"{len(streets)}streets"])]
+    date_from = date_to = None
+    column = DATE_FILTERS.get(layer)
+    span = _hotline_days() if column else None
+    picked = st.session_state.get(state.DL_RECEIVED) if span else None
+    if picked:
+        chosen = tuple(picked) if isinstance(picked, (tuple, list)) else (picked,)
+        lo = chosen[0] if chosen else None
+        hi = chosen[1] if len(chosen) > 1 else None
+        date_from = lo if lo is not None and lo > span[0] else None
+        date_to = hi if hi is not None and hi < span[1] else None
+        if date_from or date_to:
+            query.update(received_from=date_from and date_from.isoformat(), received_to=date_to and date_to.isoformat())
+            slug.append(f"{(date_from or span[0]):%Y%m%d}-{(date_to or span[1]):%Y%m%d}")
+    values: dict[str, tuple[str, ...]] = {}
+    if layer in CATEGORY_FILTERS:
+        field, _labels = CATEGORY_FILTERS[layer]
+        chosen_values = tuple(st.session_state.get(state.DL_CATEGORY, ()))
+        if chosen_values:
+            values[field] = chosen_values
+            query[field] = ",".join(chosen_values)
+            slug += list(chosen_values)
+    flt = RowFilter(layer, zones=zones, streets=streets, date_column=column if (date_from or date_to) else None,
+                    date_from=date_from, date_to=date_to, values=values)
+    return flt, query, "_".join(slug) or "all"
+
 
 def render() -> None:
     lang = ui.lang()
@@ -50,23 +116,27 @@ def render() -> None:
     if st.session_state.get(state.DL_LAYER) not in choices:   # the role changed since: its layers only
         st.session_state[state.DL_LAYER] = choices[0]
 
-    top = st.columns([1.2, 1.6, 1.4])
+    top = st.columns([1.1, 1.6, 1.4, 1.2])
     layer = top[0].selectbox(ui.t("d_layer"), choices, key=state.DL_LAYER,
                              format_func=lambda v: i18n.enum_label("layer", v, lang) + f" ({v})")
     fmt = top[1].radio(ui.t("d_format"), list(export.FORMATS), key=state.DL_FORMAT, horizontal=True,
                        format_func=lambda v: export.FORMATS[v].label)
     crs_key = top[2].radio(ui.t("d_crs"), list(export.CRS_CHOICES), key=state.DL_CRS, horizontal=True,
                            format_func=lambda v: i18n.t("d_crs_gcj02", lang) if v == "gcj02" else export.CRS_CHOICES[v])
+    headers = top[3].radio(ui.t("dx_headers"), list(export.HEADER_MODES), key=state.DL_HEADERS,
+                           format_func=lambda v: ui.t(f"dx_headers_{v}"), disabled=fmt not in export.TABLE_FORMATS,
+                           help=ui.t("dx_headers_help"))
 
     if layer not in choices:   # a forged widget value: the check holds on every run, not only for the URL
         ui.download_refused(layer)
         return
-    frame = data.stats_layer(layer) if layer in STATS_DOWNLOADS else data.layer(layer)
-    flt = ProjectFilter()
+    frame = None          # the rows in memory (projects, boundaries, indicators: small layers)
+    flt_rows = None       # or the store's selection (the other point layers: counted and streamed)
     if layer in POINT_LAYERS:
         with st.container(border=True):
             st.markdown(f"**{ui.t('filters')}**")
-            c = st.columns(5 if layer == "projects" else 2)
+            extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else 0)
+            c = st.columns(2 + extra)
             c[0].multiselect(ui.t("f_zone"), list(names), key=state.DL_ZONE, format_func=lambda z: names.get(z, z),
                              placeholder=ui.t("f_all"))
             c[1].multiselect(ui.t("f_street"), streets, key=state.DL_STREET, placeholder=ui.t("f_all"))
@@ -77,42 +147,78 @@ def render() -> None:
                                  format_func=lambda v: i18n.enum_label("level", v, lang))
                 c[4].multiselect(ui.t("f_industry"), list(INDUSTRY_LABELS), key=state.DL_INDUSTRY,
                                  placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("industry", v, lang))
-        inv_min, inv_max = st.session_state.get(state.DL_INV, (None, None))
-        year_min, year_max = st.session_state.get(state.DL_YEAR, (None, None))
-        flt = ProjectFilter(zones=tuple(st.session_state[state.DL_ZONE]), streets=tuple(st.session_state[state.DL_STREET]))
+            elif layer in DATE_FILTERS:
+                span = _hotline_days()
+                if span is not None:
+                    if not st.session_state.get(state.DL_RECEIVED):
+                        st.session_state[state.DL_RECEIVED] = span
+                    c[2].date_input(ui.t("dx_received"), key=state.DL_RECEIVED, min_value=span[0],
+                                    max_value=span[1], format="YYYY-MM-DD")
+                field, labels = CATEGORY_FILTERS[layer]
+                c[3].multiselect(ui.t("dx_category"), list(labels), key=state.DL_CATEGORY, placeholder=ui.t("f_all"),
+                                 format_func=lambda v: i18n.enum_label("hotline_category", v, lang))
         if layer == "projects":
-            flt = ProjectFilter(zones=flt.zones, streets=flt.streets, status=tuple(st.session_state[state.DL_STATUS]),
+            inv_min, inv_max = st.session_state.get(state.DL_INV, (None, None))
+            year_min, year_max = st.session_state.get(state.DL_YEAR, (None, None))
+            flt = ProjectFilter(zones=tuple(st.session_state[state.DL_ZONE]),
+                                streets=tuple(st.session_state[state.DL_STREET]),
+                                status=tuple(st.session_state[state.DL_STATUS]),
                                 level=tuple(st.session_state[state.DL_LEVEL]),
                                 industry=tuple(st.session_state[state.DL_INDUSTRY]),
                                 inv_min=inv_min, inv_max=inv_max, year_min=year_min, year_max=year_max)
-            frame = filter_projects(frame, data.members(layer), flt)
+            frame = filter_projects(data.layer(layer), data.members(layer), flt)
+            query, slug = flt.to_query(), flt.slug()
             if inv_min is not None or inv_max is not None or year_min is not None or year_max is not None:
                 st.caption(f"{ui.t('f_investment')}: {inv_min or 0:g}–{'' if inv_max is None else f'{inv_max:g}'} · "
                            f"{ui.t('f_year')}: {year_min or ''}–{year_max or ''}")
         else:
-            frame = filter_points(frame, RECORD_ID[layer], data.members(layer), flt)
+            flt_rows, query, slug = _row_filter(layer)
+    else:
+        frame = data.stats_layer(layer) if layer in STATS_DOWNLOADS else data.layer(layer)
+        query, slug = {}, "all"
+    rows = len(frame) if frame is not None else data.count(flt_rows)
 
     personal = access.personal_state(viewer, layer)
     if personal == access.PERSONAL_FULL:
         try:   # personal data shown in full: on record before it is shown
-            auth.record_once(data.settings(), ("view_personal", layer, flt.slug()), audit.Entry(
+            auth.record_once(data.settings(), ("view_personal", layer, slug), audit.Entry(
                 "view_personal", user=viewer.name, role=viewer.role, page="downloads", layer=layer,
-                filters=audit.filters_text(flt.to_query()), rows=len(frame), personal_data=personal,
+                filters=audit.filters_text(query), rows=rows, personal_data=personal,
                 client=auth.client_address()), quietly=False)
         except audit.AuditError as exc:
             st.error(f"{ui.t('audit_error')}: {exc}")
             return
-    name = export.file_name(layer, flt.slug(), fmt, crs_key)
-    info = ui.export_info(layer=layer, filters=flt.to_query(), fmt=fmt, crs=crs_key, rows=len(frame), personal=personal)
+    built = data.built_at()
+    name = export.file_name(layer, slug, fmt, crs_key, built=built)
+    info = replace(ui.export_info(layer=layer, filters=query, fmt=fmt, crs=crs_key, rows=rows, personal=personal),
+                   built_at=built.isoformat() if built is not None else "", headers=headers)
     cols = st.columns([1, 3])
-    cols[0].metric(ui.t("d_rows"), i18n.fmt_int(len(frame)))
+    cols[0].metric(ui.t("d_rows"), i18n.fmt_int(rows))
     with cols[1]:
         st.text_input(ui.t("d_filename"), name, disabled=True)
-        st.download_button(f"{ui.t('d_button')} {export.FORMATS[fmt].label}", key=state.DL_BUTTON, type="primary",
-                           data=ui.audited_download(lambda stamped: export.to_bytes(frame, fmt, crs_key, layer, stamped),
-                                                    info, page="downloads"),
-                           file_name=name, mime=export.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
-    notes = [ui.t("d_formula_note"), ui.t("d_no_coords")]
+        if not export.fits(fmt, rows):
+            st.warning(ui.t("dx_xlsx_limit", n=i18n.fmt_int(rows), max=i18n.fmt_int(export.XLSX_MAX_ROWS)))
+        elif frame is not None:
+            st.download_button(
+                f"{ui.t('d_button')} {export.FORMATS[fmt].label}", key=state.DL_BUTTON, type="primary",
+                data=ui.audited_download(lambda stamped: export.to_bytes(frame, fmt, crs_key, layer, stamped, headers,
+                                                                         lang, names), info, page="downloads"),
+                file_name=name, mime=export.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
+        else:
+            spec = export_job.JobSpec(layer=layer, rows=flt_rows, fmt=fmt, crs_key=crs_key, file_name=name, info=info,
+                                      personal=personal, headers=headers, lang=lang, total=rows, zone_names=names)
+            if export_job.needs_background(rows):
+                _background(spec, rows)
+            else:
+                target = data.store_target()
+                st.download_button(
+                    f"{ui.t('d_button')} {export.FORMATS[fmt].label}", key=state.DL_BUTTON, type="primary",
+                    data=ui.audited_download(lambda stamped: export_job.file_bytes(target, replace(spec, info=stamped)),
+                                             info, page="downloads"),
+                    file_name=name, mime=export.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
+    notes = [ui.t("dx_crs_note"), ui.t("d_formula_note"), ui.t("d_no_coords")]
+    if built is not None:
+        notes.insert(0, ui.t("dx_data_date", time=built.strftime("%Y-%m-%d %H:%M")))
     if crs_key == "gcj02":
         notes.insert(0, ui.t("d_crs_gcj_note"))
     if personal != access.PERSONAL_NONE:
@@ -120,11 +226,72 @@ def render() -> None:
                              .get(personal, "personal_hidden")))
     for note in notes:
         st.caption("· " + note)
-    # Labels on screen only: the downloaded files keep the store's field names.
-    preview = frame.drop(columns=frame.geometry.name).head(PREVIEW_ROWS)
+    # The preview is what a labelled file holds: headers and labels as the pages show them.
+    sample = frame.head(PREVIEW_ROWS) if frame is not None else data.preview(flt_rows, PREVIEW_ROWS)
+    preview = export.tabular(export.prepare(sample, layer, crs_key), layer, "labels", lang, names)
+    preview = preview.drop(columns=[export.header_label(layer, export.WKT, lang)], errors="ignore")
     st.caption(ui.t("d_preview", n=i18n.fmt_int(len(preview))))
-    st.dataframe(preview.rename(columns=lambda col: i18n.column_label(col, lang)), hide_index=True, width="stretch",
-                 height=300)
+    st.dataframe(export.for_display(preview), hide_index=True, width="stretch", height=300)
+
+
+def _background(spec: export_job.JobSpec, rows: int) -> None:
+    """A large selection: made by a background process, with a progress bar, then offered."""
+    job: export_job.Job | None = st.session_state.get(state.DL_JOB)
+    if job is not None and job.spec.request != spec.request:
+        status = job.status()
+        if status.state == export_job.RUNNING:   # the earlier selection is still being made
+            st.info(ui.t("dx_stale"))
+            _progress(job)
+            return
+        job.remove()
+        st.session_state.pop(state.DL_JOB, None)
+        job = None
+    if job is None:
+        st.info(ui.t("dx_large", n=i18n.fmt_int(rows)))
+        if st.button(ui.t("dx_prepare"), key=state.DL_PREPARE, type="primary", icon=":material/hourglass_top:"):
+            stamped = replace(spec, info=spec.info.at_now())
+            st.session_state[state.DL_JOB] = export_job.start(data.store_target(), stamped)
+            st.rerun()
+        return
+    status = job.status()
+    if status.state == export_job.RUNNING:
+        _progress(job)
+    elif status.state == export_job.DONE:
+        st.success(ui.t("dx_ready", name=job.spec.file_name, size=_size(status.size)))
+        settings = data.settings()
+        st.download_button(
+            f"{ui.t('d_button')} {export.FORMATS[job.spec.fmt].label}", key=state.DL_BUTTON, type="primary",
+            data=export_job.served_file(job, auth.audit_log(settings), "downloads", auth.client_address(),
+                                        required=settings.sign_in_required),
+            file_name=job.spec.file_name, mime=export.FORMATS[job.spec.fmt].mime, icon=":material/download:",
+            on_click="ignore")
+    else:
+        st.error(ui.t("dx_failed", error=status.error) if status.state == export_job.FAILED else ui.t("dx_cancelled"))
+        if st.button(ui.t("dx_again"), key=state.DL_PREPARE):
+            job.remove()
+            st.session_state.pop(state.DL_JOB, None)
+            st.rerun()
+
+
+def _progress(job: export_job.Job) -> None:
+    """The job's progress bar, refreshed every second by itself (the rest of the page stays put);
+    the whole page runs again once the job has ended."""
+    @st.fragment(run_every=1.0)
+    def bar() -> None:
+        status = job.status()
+        if status.state != export_job.RUNNING:
+            st.rerun()
+        st.progress(status.fraction, text=ui.t("dx_progress", name=job.spec.file_name,
+                                               done=i18n.fmt_int(status.done), total=i18n.fmt_int(status.total)))
+        if st.button(ui.t("dx_cancel"), key=state.DL_CANCEL, icon=":material/close:"):
+            job.cancel()
+            st.session_state.pop(state.DL_JOB, None)
+            st.rerun()
+    bar()
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:,.1f} MB" if n >= 1_048_576 else f"{max(n, 1) / 1024:,.0f} KB"
 
 
 if __name__ == "__main__":

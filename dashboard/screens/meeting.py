@@ -100,8 +100,10 @@ def _map_html(token: str, lang: str, basemap_key: str) -> str:
     """The meeting map's HTML for one build (``token``), language and basemap: built once, and the
     same string on every slide, so the iframe is never reloaded."""
     bm = ui.basemap()
-    zones = data.layer("zones")
-    m = meeting.meeting_map(zones=zones, streets=data.layer("streets"), projects=data.layer("projects"),
+    zones, streets = data.layer("zones"), data.layer("streets")
+    if lang == "en" and "name_en" in streets:   # street labels in the viewer's language where a name exists
+        streets = streets.assign(name=streets["name_en"].where(streets["name_en"].notna(), streets["name"]))
+    m = meeting.meeting_map(zones=zones, streets=streets, projects=data.layer("projects"),
                             members=data.members("projects"), zone_labels=zone_names(zones, lang),
                             status_labels={s: i18n.enum_label("status", s, lang) for s in meeting.STATUS_ORDER},
                             legend_title=mt("mt_map_legend", lang), basemap=bm, note=ui.basemap_note(bm))

@@ -48,27 +48,40 @@ def render() -> None:
                            returned_objects=["last_active_drawing"])
         zone_id = ui.clicked_properties(result).get("zone_id")
         if zone_id in zones.index:
-            st.switch_page(pages.path("zone"), query_params={"zone": zone_id})
+            st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=zone_id))
     with right:
-        _zone_comparison(zones, metric, column, label, fmt, lang)
+        # Zones overlap: say so where zone figures stand beside the district's, with the figures.
+        overlap = ui.t("mp_overlap_note", zones=ui.metric_value("investment", zones["investment_total"].sum()),
+                       district=ui.metric_value("investment", totals["investment"]))
+        _zone_comparison(zones, metric, column, label, fmt, lang, overlap)
         pick = st.selectbox(ui.t("open_profile"), list(zones.index), index=None, key=state.OV_OPEN,
                             format_func=lambda z: views.zone_display_name(zones, z, lang),
                             placeholder=ui.t("choose_zone"))
         if pick:
-            st.switch_page(pages.path("zone"), query_params={"zone": pick})
+            st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=pick))
     _streets_to_watch(streets, lang)
 
 
-def _zone_comparison(zones: pd.DataFrame, metric: str, column: str, label: str, fmt, lang: str) -> None:  # noqa: ANN001
+def _zone_comparison(zones: pd.DataFrame, metric: str, column: str, label: str, fmt, lang: str,  # noqa: ANN001
+                     note: str) -> None:
     st.markdown(f"**{ui.t('zone_compare')} · {label}**")
     chart_data = views.zone_chart_frame(zones, column, fmt, lang)
-    bars = alt.Chart(chart_data).mark_bar().encode(
+    counts = METRICS[metric].kind == "count"  # whole numbers on the axis: no 0.5 project
+    pick = alt.selection_point(name="zone_pick", fields=["zone_id"])
+    bars = alt.Chart(chart_data).mark_bar(cursor="pointer").encode(
         y=alt.Y("zone:N", sort=list(chart_data["zone"]), title=None, axis=alt.Axis(labelFontSize=13, labelLimit=220)),
-        x=alt.X("value:Q", title=None, axis=alt.Axis(labelFontSize=11)),
+        x=alt.X("value:Q", title=None, axis=alt.Axis(labelFontSize=11, **({"tickMinStep": 1, "format": ",d"}
+                                                                           if counts else {}))),
         color=alt.Color("colour:N", scale=None, legend=None),
-        tooltip=[alt.Tooltip("zone:N", title=ui.t("m_zones")), alt.Tooltip("text:N", title=label)])
-    text = bars.mark_text(align="left", dx=4, fontSize=12).encode(text="text:N", color=alt.value("#333"))
-    st.altair_chart((bars + text).properties(height=260), width="stretch")
+        tooltip=[alt.Tooltip("zone:N", title=ui.t("m_zones")), alt.Tooltip("text:N", title=label)]).add_params(pick)
+    text = alt.Chart(chart_data).mark_text(align="left", dx=4, fontSize=12).encode(
+        y=alt.Y("zone:N", sort=list(chart_data["zone"])), x="value:Q", text="text:N", color=alt.value("#333"))
+    event = st.altair_chart((bars + text).properties(height=260), width="stretch", on_select="rerun",
+                            key="ov_compare", selection_mode="zone_pick")
+    st.caption(f"{ui.t('mp_compare_hint')} {note}")
+    picked = views.chart_selection(event, "zone_pick", "zone_id")
+    if picked and picked[0] in zones.index:  # a bar opens its zone, as a click on the map does
+        st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=picked[0]))
     shown = ("projects", "investment", "enterprises", "service_package", "stations", "hotline_rate",
              "response_rate", "satisfaction_rate", "coverage", "projects_delayed")
     table = views.indicator_table(zones, chart_data["zone"], shown, ui.metric_label, lang)

@@ -13,10 +13,13 @@ from loaders.schema import ZONE_MISMATCH
 def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``frame`` for display: layer codes as labels, headers in the session's language."""
     out = frame.copy()
-    if "layer" in out.columns:
-        out["layer"] = [i18n.enum_label("layer", v, lang) for v in out["layer"]]
-    if "kind" in out.columns:
-        out["kind"] = [i18n.enum_label("warning_kind", v, lang) for v in out["kind"]]
+    for column, kind in (("layer", "layer"), ("kind", "warning_kind"), ("precision", "precision")):
+        if column in out.columns:
+            out[column] = [i18n.enum_label(kind, v, lang) for v in out[column]]
+    for column in ("row", "count"):  # whole numbers, empty where there is none (not "None")
+        if column in out.columns:
+            numbers = pd.to_numeric(out[column], errors="coerce")
+            out[column] = ["" if pd.isna(v) else f"{int(round(v))}" for v in numbers]
     return out.rename(columns=lambda col: i18n.column_label(col, lang))
 
 
@@ -43,7 +46,8 @@ def render() -> None:
                                     for k in ("q_read", "q_loaded", "q_rejected")})
         st.markdown(f"**{ui.t('q_provenance')}**")
         prov = report.get("provenance", {}) or {}
-        rows = [{"": k, "title": v.get("title"), "precision": v.get("precision"),
+        # The titles are Chinese only: in English the layer's label names the row.
+        rows = [{"layer": k, **({"title": v.get("title")} if lang == "zh" else {}), "precision": v.get("precision"),
                  "note": v.get("display_zh") if lang == "zh" else v.get("notes"),
                  "source": v.get("source"), "licence": v.get("licence")} for k, v in prov.items() if isinstance(v, dict)]
         st.dataframe(_labelled(pd.DataFrame(rows), lang), hide_index=True, width="stretch")

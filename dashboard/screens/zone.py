@@ -20,6 +20,7 @@ from dashboard.queries import (
     zone_names,
     zone_street_parts,
 )
+from loaders.schema import empty_layer
 
 
 def _pick_zone(ids: list[str], names: dict[str, str]) -> str:
@@ -47,10 +48,11 @@ def render() -> None:
     st.query_params["zone"] = zone_id
     st.session_state[state.ZONE_URL_SEEN] = zone_id
     _brief_button(zone_id, lang)
-    mode = top_right.radio(ui.t("enterprise_display"), ("aggregated", "clustered"), horizontal=True,
+    # Off by default: the map shows the projects; a shading under them is a choice.
+    mode = top_right.radio(ui.t("enterprise_display"), ("off", "aggregated", "clustered"), horizontal=True,
                            key=state.ZONE_ENTERPRISES,
-                           format_func=lambda v: i18n.t("ent_aggregated" if v == "aggregated" else "ent_clustered",
-                                                        lang))
+                           format_func=lambda v: i18n.t({"off": "mp_ent_off", "aggregated": "ent_aggregated",
+                                                         "clustered": "ent_clustered"}[v], lang))
     row = zones.loc[zone_id]
     st.markdown(f'<div data-testid="ft-zone" data-zone="{views.esc(zone_id)}"></div>', unsafe_allow_html=True)
 
@@ -64,21 +66,26 @@ def render() -> None:
     projects = with_zones(data.zone_frame(zone_id, "projects"), "project_id", data.members("projects"))
     communities = data.zone_frame(zone_id, "communities")
     left, right = st.columns([1.45, 1], gap="medium")
-    with left:
-        m = _zone_map(zone_id, zones, names, projects, communities, mode, lang)
-        st_folium(m, key=f"zone_map_{zone_id}", height=560, use_container_width=True, returned_objects=[])
-    with right:
+    with right:  # first: a bar picked in the industry mix filters the map and the project list
         _pipeline(projects, lang)
-        _industries(projects, row["colour"], lang)
+        industries = _industries(zone_id, projects, row["colour"], lang)
+    shown = projects[projects["industry"].fillna("other").isin(industries)] if industries else projects
+    with left:
+        m = _zone_map(zone_id, zones, names, shown, communities, mode, lang)
+        st_folium(m, key=f"zone_map_{zone_id}", height=560, use_container_width=True, returned_objects=[])
     trend_col, gaps_col = st.columns([1.45, 1], gap="medium")
     with trend_col:
         _hotline_trend(zone_id, lang)
     with gaps_col:
         _coverage_gaps(communities, lang)
-    st.markdown(f"**{i18n.counted(ui.t('zone_projects'), len(projects), lang)}**")
-    st.dataframe(views.project_table(projects.sort_values("investment_total", ascending=False), names, lang),
-                 hide_index=True, width="stretch", height=320,
-                 column_config={i18n.column_label("investment_total", lang): st.column_config.NumberColumn(format="%.2f")})
+    st.markdown(f"**{i18n.counted(ui.t('zone_projects'), len(shown), lang)}**")
+    table = views.project_table(shown.sort_values("investment_total", ascending=False), names, lang)
+    id_label = i18n.column_label("project_id", lang)
+    table[id_label] = [views.explorer_href(p, lang) for p in table[id_label]]  # each ID opens it in the explorer
+    st.dataframe(table, hide_index=True, width="stretch", height=320,
+                 column_config={i18n.column_label("investment_total", lang): st.column_config.NumberColumn(format="%.2f"),
+                                id_label: st.column_config.LinkColumn(id_label, display_text=r"project=([^&]+)",
+                                                                      help=ui.t("mp_open_project"))})
 
 
 def _brief_button(zone_id: str, lang: str) -> None:
@@ -103,9 +110,11 @@ def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects
     zones_all = data.layer("zones")
     zones_disp = views.zones_for_map(maps.display_polygons(zones_all, bm.display_crs), zones, None, "", str, lang)
     streets = data.layer("streets")
-    enterprises = data.zone_frame(zone_id, "enterprises")
+    # The street shading needs counts, not rows: the store counts them (issue 12); the points are
+    # read only when the clustered view asks for them.
     parts = zone_street_parts(zones_all[zones_all["zone_id"] == zone_id], streets, data.street_stats(),
-                              enterprises, data.zone_frame(zone_id, "hotline"))
+                              data.street_counts("enterprises", zone_id), data.street_counts("hotline", zone_id))
+    enterprises = data.zone_frame(zone_id, "enterprises") if mode == "clustered" else empty_layer("enterprises")
     located = communities[communities.geometry.notna() & ~communities.geometry.is_empty]
     layers = maps.ZoneMapLayers(
         zone=zones_disp[zones_disp["zone_id"] == zone_id], zones=zones_disp,
@@ -116,7 +125,8 @@ def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects
         stations=views.stations_for_map(maps.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs), lang),
         enterprises=maps.display_points(enterprises[["geometry"]], bm.display_crs),
         communities=views.communities_for_map(maps.display_points(located, bm.display_crs), lang))
-    legends = {"enterprises": ui.t("lyr_enterprises_agg"), "points": ui.t("lyr_projects") + " / " + ui.t("lyr_stations")}
+    legends = {"enterprises": ui.t("lyr_enterprises_agg"), "hotline": ui.t("mp_cases_per_km2"),
+               "points": ui.t("lyr_projects") + " / " + ui.t("lyr_stations")}
     legends |= {f"status:{k}": i18n.enum_label("status", k, lang) for k in maps.STATUS_COLOURS}
     legends |= {f"kind:{k}": i18n.enum_label("station_kind", k, lang) for k in maps.STATION_COLOURS}
     layer_names = {"streets": ui.t("lyr_streets"), "zones": ui.t("lyr_zones"), "zone": names.get(zone_id, zone_id),
@@ -125,7 +135,7 @@ def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects
                    "enterprises_cluster": ui.t("lyr_enterprises_cluster"), "hotline": ui.t("lyr_hotline"),
                    "communities": ui.t("lyr_communities")}
     return maps.zone_map(layers, names=layer_names, legends=legends, fmt_count=lambda v: i18n.fmt_int(v),
-                         basemap=bm, note=ui.basemap_note(bm), enterprise_mode=mode)
+                         fmt_density=views.compact_number, basemap=bm, note=ui.basemap_note(bm), enterprise_mode=mode)
 
 
 def _pipeline(projects: pd.DataFrame, lang: str) -> None:
@@ -139,7 +149,7 @@ def _pipeline(projects: pd.DataFrame, lang: str) -> None:
     domain = [i18n.enum_label("status", s, lang) for s in maps.STATUS_COLOURS]
     chart = alt.Chart(pipe).mark_bar().encode(
         x=alt.X("year:N", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
-        y=alt.Y("count:Q", title=None),
+        y=alt.Y("count:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),  # no 0.5 project
         color=alt.Color("status_label:N", scale=alt.Scale(domain=domain, range=list(maps.STATUS_COLOURS.values())),
                         legend=alt.Legend(title=None, orient="top", labelFontSize=13)),
         tooltip=[alt.Tooltip("year:N", title=ui.t("f_year")), alt.Tooltip("status_label:N", title=ui.t("f_status")),
@@ -147,19 +157,30 @@ def _pipeline(projects: pd.DataFrame, lang: str) -> None:
     st.altair_chart(chart.properties(height=220), width="stretch")
 
 
-def _industries(projects: pd.DataFrame, colour: str, lang: str) -> None:
+def _industries(zone_id: str, projects: pd.DataFrame, colour: str, lang: str) -> tuple[str, ...]:
+    """The industry mix; a click on a bar picks that industry: the codes picked, () for none."""
     st.markdown(f"**{ui.t('industry_mix')}**")
     mix = industry_mix(projects)
     if mix.empty:
         st.info(ui.t("no_data"))
-        return
+        return ()
     mix["label"] = [i18n.enum_label("industry", s, lang) for s in mix["industry"]]
-    chart = alt.Chart(mix).mark_bar(color=colour).encode(
+    pick = alt.selection_point(name="industry_pick", fields=["industry"])
+    chart = alt.Chart(mix).mark_bar(color=colour, cursor="pointer").encode(
         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=13, labelOverlap=False)),
-        x=alt.X("projects:Q", title=None),
+        x=alt.X("projects:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("label:N", title=ui.t("f_industry")), alt.Tooltip("projects:Q", title=ui.t("t_projects")),
-                 alt.Tooltip("investment:Q", format=",.1f", title=ui.t("f_investment"))])
-    st.altair_chart(chart.properties(height=max(140, 30 * len(mix))), width="stretch")
+                 alt.Tooltip("investment:Q", format=",.1f", title=ui.t("f_investment"))]).add_params(pick)
+    event = st.altair_chart(chart.properties(height=max(140, 30 * len(mix))), width="stretch", on_select="rerun",
+                            key=f"zone_industry_{zone_id}", selection_mode="industry_pick")
+    picked = views.chart_selection(event, "industry_pick", "industry")
+    if picked:
+        st.info(ui.t("mp_industry_filter",
+                     industries=i18n.list_sep(lang).join(i18n.enum_label("industry", c, lang) for c in picked)))
+    else:
+        st.caption(ui.t("mp_industry_hint"))
+    return picked
 
 
 def _hotline_trend(zone_id: str, lang: str) -> None:
@@ -171,7 +192,7 @@ def _hotline_trend(zone_id: str, lang: str) -> None:
     trend["month_label"] = pd.to_datetime(trend["month"]).dt.strftime("%Y-%m")
     bars = alt.Chart(trend).mark_bar(color="#9fb3c8").encode(
         x=alt.X("month_label:N", title=None, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("cases:Q", title=ui.t("t_cases_month")),
+        y=alt.Y("cases:Q", title=ui.t("t_cases_month"), axis=alt.Axis(tickMinStep=1, format=",d")),
         tooltip=[alt.Tooltip("month_label:N", title=ui.t("t_month")),
                  alt.Tooltip("cases:Q", format=",.0f", title=ui.t("t_cases_month"))])
     rates = trend.melt(id_vars=["month_label"], value_vars=["response_rate", "resolution_rate", "satisfaction_rate"],
@@ -192,7 +213,11 @@ def _coverage_gaps(communities: pd.DataFrame, lang: str) -> None:
     if communities.empty:
         st.info(ui.t("no_communities"))
         return
-    st.dataframe(views.coverage_gaps_table(communities, lang), hide_index=True, width="stretch", height=240)
+    gaps = views.coverage_gaps_table(communities, lang)
+    if gaps.empty:  # a table of empty rows reads as missing data
+        st.caption(ui.t("mp_no_gaps", m=metres))
+        return
+    st.dataframe(gaps, hide_index=True, width="stretch", height=min(240, 38 + 35 * len(gaps)))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The pages run on a PostGIS store too (a real server started by tests/postgis.py)."""
+"""The pages run on a PostGIS store too (a real server started by tests/postgis.py), as the
+read-only role of deploy/postgis-roles.sql (the build runs as the writer role)."""
 from __future__ import annotations
 
 import pytest
@@ -17,11 +18,11 @@ PG-2,PostGIS无坐标项目,储备,区级,住房,5000,,,方庄地区
 
 @pytest.fixture(scope="module")
 def postgis_store(tmp_path_factory) -> str:
-    server = PostGISServer().start()
+    server = PostGISServer().start().with_roles()
     source = tmp_path_factory.mktemp("pg_src")
     (source / "projects.csv").write_text(PROJECTS, encoding="utf-8")
-    build(source, server.url, progress=False)
-    yield server.url
+    build(source, server.writer_url, progress=False)
+    yield server.reader_url
     server.stop()
 
 
@@ -36,7 +37,7 @@ def fresh_caches():
 
 
 @pytest.mark.parametrize("page,params", [("overview", {}), ("zone", {"zone": "lize"}), ("projects", {}),
-                                         ("quality", {})])
+                                         ("quality", {}), ("downloads", {"layer": "projects"})])
 def test_pages_run_on_postgis(postgis_store: str, monkeypatch, page: str, params: dict) -> None:
     monkeypatch.setenv("DASHBOARD_STORE", postgis_store)
     monkeypatch.setenv("DASHBOARD_AUTH", "none")
@@ -51,3 +52,21 @@ def test_pages_run_on_postgis(postgis_store: str, monkeypatch, page: str, params
     assert 'data-banner="schematic"' in text     # but the bundled schematic geometry is in use
     if page == "overview":
         assert {m.label: m.value for m in at.metric}["重大项目数"].startswith("2")
+
+
+def test_the_store_url_can_come_from_streamlit_secrets(postgis_store: str, monkeypatch) -> None:
+    """No password in the environment or the repository: ``[dashboard] store`` in secrets.toml."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
+
+    monkeypatch.delenv("DASHBOARD_STORE", raising=False)
+    monkeypatch.delenv("DASHBOARD_USERS", raising=False)
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda m, **kwargs: {})
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["dashboard"] = {"store": postgis_store, "auth": "none"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert 'data-banner="sample"' not in text and 'data-banner="open"' in text
+    assert {m.label: m.value for m in at.metric}["重大项目数"].startswith("2")

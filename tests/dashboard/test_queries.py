@@ -125,7 +125,8 @@ def test_zone_map_hotline_scales_located_cases_by_total_over_located():
                                geometry=[Point(0.005, 0.005), Point(0.006, 0.005), Point(0.015, 0.005)],
                                crs="EPSG:4326")
     enterprises = gpd.GeoDataFrame({"street": ["乙街道"]}, geometry=[Point(0.015, 0.005)], crs="EPSG:4326")
-    parts = queries.zone_street_parts(zone, streets, stats, enterprises, hotline).set_index("name")
+    parts = queries.zone_street_parts(zone, streets, stats, enterprises["street"].value_counts(),
+                                      hotline["street"].value_counts()).set_index("name")
     assert parts.loc["甲街道", "hotline"] == pytest.approx(4.0)  # 2 located × 4 / 2
     assert parts.loc["乙街道", "hotline"] == pytest.approx(1.0)
     assert parts.loc["乙街道", "enterprises"] == 1 and parts.loc["甲街道", "enterprises"] == 0

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dashboard import pages
+from dashboard import i18n, pages
 from tests.e2e.harness import ACCOUNTS, ROLE_ACCOUNT, SCREENSHOTS, RecordedPage, SignInServer, signed_in
 from tests.e2e.test_browser import map_frame
 
@@ -201,7 +201,7 @@ def test_an_analyst_without_the_grant_downloads_masked_and_it_is_audited(signin_
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     table = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
-    phones = table["contact_phone"].dropna()
+    phones = table[i18n.column_label("contact_phone", "zh")].dropna()   # Chinese headers: the default
     assert len(phones) and phones.str.contains(r"\*").all() and not set(phones) & set(store_phones(signin_server))
     entry = signin_server.audit()
     entry = entry[(entry["user"] == "t_analyst") & (entry["event"] == "download")].iloc[0]
