@@ -29,6 +29,12 @@ html, body, [class*="css"], .stApp {font-family: 'Noto Sans CJK SC','Source Han 
 [data-testid="stMetricLabel"] p {font-size: 1.02rem; color: #4a5563;}
 @media (max-width: 1600px) {[data-testid="stMetricValue"] {font-size: 1.45rem;}
   [data-testid="stMetricLabel"] p {font-size: 0.95rem;}}
+/* Longer labels (English) wrap instead of ending in "…": a card never hides its words or unit. */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important;}
+[data-testid="stMetricValue"] {line-height: 1.15;}
+[data-testid="stMetricValue"] {overflow-wrap: anywhere;}
 h1 {font-size: 1.9rem !important;}
 .ft-banner {border-radius: 6px; padding: 6px 12px; margin: 2px 0; font-size: 0.95rem;}
 .ft-banner.sample {background: #fff4e5; border: 1px solid #f5a623; color: #7a4b00;}

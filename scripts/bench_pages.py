@@ -107,6 +107,7 @@ class Visit:
     http_bytes: int = 0    # HTTP response bodies, but for Streamlit's own frontend (``shell_bytes``)
     ws_bytes: int = 0      # WebSocket frames received
     shell_bytes: int = 0   # Streamlit's frontend bundle (/static/...): the same for every page, cached
+    shell_files: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -121,8 +122,10 @@ class Visit:
 
     @property
     def breakdown(self) -> str:
+        biggest = sorted(self.shell_files.items(), key=lambda kv: -kv[1])[:4]
         return (f"{self.ws_bytes / 1e3:.0f} kB WebSocket + {self.http_bytes / 1e3:.0f} kB HTTP "
-                f"(+ {self.shell_bytes / 1e3:.0f} kB Streamlit frontend)")
+                f"(+ {self.shell_bytes / 1e3:.0f} kB Streamlit frontend, largest: "
+                + ", ".join(f"{name} {size / 1e3:.0f} kB" for name, size in biggest) + ")")
 
 
 async def map_frame_count(page) -> int:  # noqa: ANN001 - playwright Page
@@ -202,6 +205,7 @@ async def visit(context, url: str, settle: float = 1.0, page=None, timeout: floa
             continue
         if urlsplit(request_url).path.startswith("/static/"):
             result.shell_bytes += size
+            result.shell_files[urlsplit(request_url).path.rsplit("/", 1)[-1]] = size
         else:
             result.http_bytes += size
     page.remove_listener("websocket", on_ws)
