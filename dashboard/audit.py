@@ -263,14 +263,22 @@ def served_after_record(log: AuditLog, info: ExportInfo, page: str, client: str,
     def make() -> bytes:
         stamped = info.at_now()
         payload = produce(stamped)
-        try:
-            log.record(Entry("download", user=info.user, role=info.role, page=page, layer=info.layer,
-                             filters=info.filters, format=info.fmt, crs=info.crs, rows=info.rows,
-                             personal_data=info.personal_data, client=client,
-                             detail=f"watermark: {stamped.watermark}"))
-        except AuditError as exc:
-            if required:
-                raise
-            print(f"dashboard: {exc} (download of {info.layer} served: no sign-in is configured)", file=sys.stderr)
+        record_download(log, stamped, page, client, rows=info.rows, detail=f"watermark: {stamped.watermark}",
+                        required=required)
         return payload
     return make
+
+
+def record_download(log: AuditLog, info: ExportInfo, page: str, client: str, *, rows: int, detail: str,
+                    required: bool = True) -> None:
+    """Record the download of the file ``info`` describes, before it is served. A failed record
+    raises :class:`AuditError` (nothing is served); with ``required`` False (no sign-in configured)
+    it is reported on stderr instead and the file served."""
+    try:
+        log.record(Entry("download", user=info.user, role=info.role, page=page, layer=info.layer,
+                         filters=info.filters, format=info.fmt, crs=info.crs, rows=rows,
+                         personal_data=info.personal_data, client=client, detail=detail))
+    except AuditError as exc:
+        if required:
+            raise
+        print(f"dashboard: {exc} (download of {info.layer} served: no sign-in is configured)", file=sys.stderr)

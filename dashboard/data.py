@@ -17,6 +17,8 @@ are dropped. A read that straddles a swap is caught by re-checking the token aft
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -37,6 +39,9 @@ from loaders.store import default_store_path, open_store
 # traceback. pyogrio's errors are RuntimeErrors; SQLAlchemy's (a server gone) have their own base.
 STORE_ERRORS: tuple[type[BaseException], ...] = (BuildError, OSError, ValueError, DataSourceError,
                                                   DataLayerError, SQLAlchemyError)
+
+
+T = TypeVar("T")
 
 
 class StoreUnavailable(DashboardError):
@@ -155,6 +160,25 @@ def _check_unchanged(token: str) -> None:
         raise StoreChanged(token)
 
 
+def _guarded(token: str, failure: str, read: Callable[[], T]) -> T:
+    """``read()`` of the build ``token``: a store failure becomes :class:`StoreUnavailable`
+    (``failure``: what could not be done), unless the build was swapped meanwhile; a read that
+    straddled a swap raises :class:`StoreChanged` rather than being cached (it may hold the
+    next build's rows)."""
+    try:
+        out = read()
+    except STORE_ERRORS as exc:
+        _check_unchanged(token)  # a layer that vanished mid-swap is a new build, not a broken store
+        raise StoreUnavailable(f"{failure}: {exc}") from exc
+    _check_unchanged(token)
+    return out
+
+
+def _layer_or_empty(name: str, read: Callable[[], T], empty: Callable[[], T]) -> T:
+    """Point layers are optional in a build: a missing one is shown as empty, not as an error."""
+    return read() if name in _store().layers() else empty()
+
+
 def _drop_build_caches() -> None:
     for cached in (_layer, _table, _members, _report, _schematic_layers, _rows, _count, _street_counts,
                    _preview):
@@ -164,14 +188,8 @@ def _drop_build_caches() -> None:
 # ---------------------------------------------------------------- layers and tables
 @st.cache_resource(show_spinner="正在读取数据 Reading data…", max_entries=32)
 def _layer(name: str, personal: str, token: str) -> gpd.GeoDataFrame:
-    try:
-        store = _store()
-        # Point layers are optional in a build: a missing one is shown as empty, not as an error.
-        frame = store.read(name) if name in store.layers() else empty_layer(name)
-    except STORE_ERRORS as exc:
-        _check_unchanged(token)  # a layer that vanished mid-swap is a new build, not a broken store
-        raise StoreUnavailable(f"图层 {name} 读取失败 (layer could not be read): {exc}") from exc
-    _check_unchanged(token)  # raised, not cached: the rows may be the next build's
+    frame = _guarded(token, f"图层 {name} 读取失败 (layer could not be read)",
+                     lambda: _layer_or_empty(name, lambda: _store().read(name), lambda: empty_layer(name)))
     # personal: "full", "masked" or "omitted" (dashboard.access.Viewer.personal); one cache entry each.
     frame = for_viewer(frame, name, personal)
     return frame
@@ -218,12 +236,8 @@ def hotline_monthly() -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _members(layer_name: str, token: str) -> pd.DataFrame:
-    try:
-        frame = _store().read_members(layer_name)
-    except STORE_ERRORS as exc:
-        _check_unchanged(token)
-        raise StoreUnavailable(f"zone_members 读取失败 (zone membership could not be read): {exc}") from exc
-    _check_unchanged(token)
+    frame = _guarded(token, "zone_members 读取失败 (zone membership could not be read)",
+                     lambda: _store().read_members(layer_name))
     return frame.assign(record_id=frame["record_id"].astype(str))
 
 
@@ -319,12 +333,8 @@ def rows(flt: RowFilter) -> gpd.GeoDataFrame:
 
 @st.cache_resource(show_spinner="正在读取数据 Reading data…", max_entries=24)
 def _rows(flt: RowFilter, personal: str, token: str) -> gpd.GeoDataFrame:
-    try:
-        frame = _store().read(flt.layer, rows=flt) if flt.layer in _store().layers() else empty_layer(flt.layer)
-    except STORE_ERRORS as exc:
-        _check_unchanged(token)
-        raise StoreUnavailable(f"图层 {flt.layer} 读取失败 (layer could not be read): {exc}") from exc
-    _check_unchanged(token)
+    frame = _guarded(token, f"图层 {flt.layer} 读取失败 (layer could not be read)", lambda: _layer_or_empty(
+        flt.layer, lambda: _store().read(flt.layer, rows=flt), lambda: empty_layer(flt.layer)))
     return for_viewer(frame, flt.layer, personal)
 
 
@@ -335,17 +345,12 @@ def preview(flt: RowFilter, n: int = 200) -> gpd.GeoDataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _preview(flt: RowFilter, n: int, personal: str, token: str) -> gpd.GeoDataFrame:
-    try:
-        store = _store()
-        if flt.layer not in store.layers():
-            frame = empty_layer(flt.layer)
-        else:
-            frame = next(iter(store.read_chunks(flt.layer, flt, chunk_rows=n)), None)
-            frame = empty_layer(flt.layer) if frame is None else frame.head(n)
-    except STORE_ERRORS as exc:
-        _check_unchanged(token)
-        raise StoreUnavailable(f"图层 {flt.layer} 读取失败 (layer could not be read): {exc}") from exc
-    _check_unchanged(token)
+    def first_chunk() -> gpd.GeoDataFrame:
+        frame = next(iter(_store().read_chunks(flt.layer, flt, chunk_rows=n)), None)
+        return empty_layer(flt.layer) if frame is None else frame.head(n)
+
+    frame = _guarded(token, f"图层 {flt.layer} 读取失败 (layer could not be read)",
+                     lambda: _layer_or_empty(flt.layer, first_chunk, lambda: empty_layer(flt.layer)))
     return for_viewer(frame, flt.layer, personal)
 
 
@@ -356,13 +361,8 @@ def count(flt: RowFilter) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _count(flt: RowFilter, token: str) -> int:
-    try:
-        n = _store().count(flt.layer, flt) if flt.layer in _store().layers() else 0
-    except STORE_ERRORS as exc:
-        _check_unchanged(token)
-        raise StoreUnavailable(f"图层 {flt.layer} 计数失败 (rows could not be counted): {exc}") from exc
-    _check_unchanged(token)
-    return n
+    return _guarded(token, f"图层 {flt.layer} 计数失败 (rows could not be counted)",
+                    lambda: _layer_or_empty(flt.layer, lambda: _store().count(flt.layer, flt), lambda: 0))
 
 
 def street_counts(name: str, zone_id: str | None = None) -> pd.Series:
@@ -373,14 +373,8 @@ def street_counts(name: str, zone_id: str | None = None) -> pd.Series:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _street_counts(flt: RowFilter, token: str) -> pd.Series:
-    try:
-        out = _store().count_by(flt.layer, STREET, flt) if flt.layer in _store().layers() else \
-            pd.Series(dtype="int64")
-    except STORE_ERRORS as exc:
-        _check_unchanged(token)
-        raise StoreUnavailable(f"图层 {flt.layer} 统计失败 (rows could not be counted): {exc}") from exc
-    _check_unchanged(token)
-    return out
+    return _guarded(token, f"图层 {flt.layer} 统计失败 (rows could not be counted)", lambda: _layer_or_empty(
+        flt.layer, lambda: _store().count_by(flt.layer, STREET, flt), lambda: pd.Series(dtype="int64")))
 
 
 def store_target() -> str:

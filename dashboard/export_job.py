@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from dashboard.audit import AuditError, AuditLog, Entry
+from dashboard.audit import AuditLog, record_download
 from dashboard.export import FORMATS, ExportInfo, FileWriter
 from loaders.rowfilter import RowFilter
 
@@ -251,15 +251,8 @@ def served_file(job: Job, log: AuditLog, page: str, client: str, required: bool 
         status = job.status()
         payload = job.read()
         info = job.spec.info
-        try:
-            log.record(Entry("download", user=info.user, role=info.role, page=page, layer=info.layer,
-                             filters=info.filters, format=info.fmt, crs=info.crs, rows=status.done,
-                             personal_data=info.personal_data, client=client,
-                             detail=f"watermark: {info.watermark}; made in the background"))
-        except AuditError as exc:
-            if required:
-                raise
-            print(f"dashboard: {exc} (download of {info.layer} served: no sign-in is configured)", file=sys.stderr)
+        record_download(log, info, page, client, rows=status.done,
+                        detail=f"watermark: {info.watermark}; made in the background", required=required)
         return payload
     return make
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -176,7 +177,9 @@ def test_cancel_stops_the_worker_and_removes_its_files(small_store, tmp_path):
 def test_sweep_removes_only_old_job_folders(tmp_path):
     old, new = tmp_path / f"{export_job.PREFIX}old", tmp_path / f"{export_job.PREFIX}new"
     old.mkdir(), new.mkdir()
-    os.utime(old, (0, 0))
+    now = time.time()   # the process's clock (it may be shifted, as under faketime), not the disk's
+    os.utime(old, (now - 2 * 3600, now - 2 * 3600))
+    os.utime(new, (now, now))
     assert export_job.sweep(tmp_path, older_than_hours=1) == 1
     assert not old.exists() and new.exists()
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
 
 from tests.dashboard.conftest import ACCOUNTS, ROLE_ACCOUNT, store_copy, users_file  # noqa: F401 - re-exported
 
@@ -175,3 +175,23 @@ def new_page(browser) -> Iterator:
     yield make
     for context in contexts:
         context.close()
+
+
+def map_frame(page: Page, timeout: float = 60, settle_ms: int = 0) -> Frame:
+    """The streamlit-folium frame once Leaflet has drawn something in it (``settle_ms``: then wait
+    that long for fitBounds and label layout to settle)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            try:
+                if frame.evaluate("() => typeof L === 'object' && !!window.map && "
+                                  "document.querySelectorAll('.leaflet-overlay-pane path').length > 0"):
+                    if settle_ms:
+                        page.wait_for_timeout(settle_ms)
+                    return frame
+            except Exception:  # noqa: BLE001 - frame navigating or detached: poll again
+                pass
+        page.wait_for_timeout(300)  # not time.sleep: Playwright must keep processing frame events
+    raise AssertionError("the map never rendered (Leaflet not loaded or nothing drawn)")

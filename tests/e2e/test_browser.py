@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Frame, Page
 
-from tests.e2e.harness import SCREENSHOTS, VIEWPORTS, XSS_NAME, RecordedPage
+from tests.e2e.harness import SCREENSHOTS, VIEWPORTS, XSS_NAME, RecordedPage, map_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -28,23 +28,6 @@ def open_app(rp: RecordedPage, url: str) -> Page:
     page.get_by_text(TITLE).first.wait_for(timeout=60_000)
     page.locator('[data-banner="sample"], [data-banner="open"]').first.wait_for(timeout=60_000)
     return page
-
-
-def map_frame(page: Page, timeout: float = 60) -> Frame:
-    """The streamlit-folium frame once Leaflet has drawn something in it."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                if frame.evaluate("() => typeof L === 'object' && !!window.map && "
-                                  "document.querySelectorAll('.leaflet-overlay-pane path').length > 0"):
-                    return frame
-            except Exception:  # noqa: BLE001 - frame navigating or detached: poll again
-                pass
-        page.wait_for_timeout(300)  # not time.sleep: Playwright must keep processing frame events
-    raise AssertionError("the map never rendered (Leaflet not loaded or nothing drawn)")
 
 
 VISIBLE_FEATURES = """(key) => {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import REPO_ROOT, SCREENSHOTS, AppServer, RecordedPage
+from tests.e2e.harness import REPO_ROOT, SCREENSHOTS, AppServer, RecordedPage, map_frame
 from tests.postgis import PostGISServer
 
 pytestmark = pytest.mark.e2e
@@ -45,18 +45,13 @@ def pg_app(tmp_path: Path) -> Iterator[tuple[str, PostGISServer]]:
         server.stop()
 
 
-def _map_drawn(page) -> None:  # noqa: ANN001 - playwright Page
-    frame = page.frame_locator("iframe").first
-    frame.locator(".leaflet-interactive").first.wait_for(timeout=60_000)
-
-
 def test_pages_keep_the_last_good_build_while_the_database_is_down(pg_app, new_page) -> None:  # noqa: ANN001
     url, server = pg_app
     rp: RecordedPage = new_page(1366, 768)
     page = rp.page
     page.goto(url + "/")
     page.locator('[data-testid="ft-built-at"]').first.wait_for(timeout=60_000)
-    _map_drawn(page)
+    map_frame(page)
     built = page.locator('[data-testid="ft-built-at"]').first.get_attribute("data-built-at")
 
     server.stop_server()
@@ -64,7 +59,7 @@ def test_pages_keep_the_last_good_build_while_the_database_is_down(pg_app, new_p
         page.reload()
         note = page.get_by_text(NOTE).first
         note.wait_for(timeout=60_000)
-        _map_drawn(page)
+        map_frame(page)
         page.screenshot(path=str(SCREENSHOTS / "db-down-overview.png"), full_page=True)
         text = page.locator("body").inner_text()
         assert "Traceback" not in text and "OperationalError" not in text
@@ -74,7 +69,7 @@ def test_pages_keep_the_last_good_build_while_the_database_is_down(pg_app, new_p
         server.start_server()
     # Back: the page notices by itself (no reload) and the note goes away.
     page.get_by_text(NOTE).first.wait_for(state="detached", timeout=60_000)
-    _map_drawn(page)
+    map_frame(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(SCREENSHOTS / "db-back-overview.png"), full_page=True)
     assert rp.outside_requests() == []

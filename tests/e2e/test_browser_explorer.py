@@ -16,8 +16,8 @@ from playwright.sync_api import Frame, Page
 
 from dashboard.i18n import t
 from dashboard.queries import ProjectFilter, filter_projects
-from tests.e2e.harness import SCREENSHOTS
-from tests.e2e.test_browser import map_frame, open_app
+from tests.e2e.harness import SCREENSHOTS, map_frame
+from tests.e2e.test_browser import open_app
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import Frame, Page
+from playwright.sync_api import Page
 
-from tests.e2e.harness import SCREENSHOTS, RecordedPage
+from tests.e2e.harness import SCREENSHOTS, RecordedPage, map_frame
+
+SETTLE_MS = 800  # after the first path: fitBounds and the label layout settle
 
 pytestmark = pytest.mark.e2e
 
@@ -26,24 +28,6 @@ def settled(rp: RecordedPage, url: str) -> Page:
     page.locator('[data-banner="sample"]').first.wait_for(timeout=60_000)
     page.locator('[data-test-script-state="notRunning"]').wait_for(timeout=60_000)
     return page
-
-
-def map_frame(page: Page, timeout: float = 60) -> Frame:
-    """The streamlit-folium frame once Leaflet has drawn its paths."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                if frame.evaluate("() => !!window.map && document.querySelectorAll('.leaflet-overlay-pane path')"
-                                  ".length > 0"):
-                    page.wait_for_timeout(800)  # fitBounds and the label layout settle
-                    return frame
-            except Exception:  # noqa: BLE001 - frame navigating or detached: poll again
-                pass
-        page.wait_for_timeout(300)
-    raise AssertionError("the map never rendered")
 
 
 BOXES = """() => {
@@ -80,7 +64,7 @@ def check_zone_clear(boxes: dict) -> None:
 def test_zone_map_fits_with_a_margin_and_starts_without_shading(sample_server, new_page, width, height):
     rp = new_page(width, height)
     page = settled(rp, f"{sample_server}/zone?zone=zgc_fengtai")
-    frame = map_frame(page)
+    frame = map_frame(page, settle_ms=SETTLE_MS)
     boxes = frame.evaluate(BOXES)
     check_zone_clear(boxes)
     assert boxes["shading"] == 0, boxes  # the enterprise (and 12345) shading is off by default
@@ -107,7 +91,7 @@ def test_overview_labels_never_overlap_and_the_legend_stays_above_the_district(s
     rp = new_page(1366, 768)
     for url in (f"{sample_server}/?lang=en", f"{sample_server}/"):
         page = settled(rp, url)
-        frame = map_frame(page)
+        frame = map_frame(page, settle_ms=SETTLE_MS)
         labels = frame.evaluate(LABELS)
         assert len(labels) >= 6, labels  # most zones keep a label; none is lost for want of a short name
         clashes = [(a["text"], b["text"]) for i, a in enumerate(labels) for b in labels[i + 1:] if overlap(a, b)]
@@ -129,7 +113,7 @@ def test_overview_labels_never_overlap_and_the_legend_stays_above_the_district(s
 def test_a_bar_of_the_industry_mix_filters_the_zone_map_and_list(sample_server, new_page):
     rp = new_page(1366, 768)
     page = settled(rp, f"{sample_server}/zone?zone=lize&lang=en")
-    frame = map_frame(page)
+    frame = map_frame(page, settle_ms=SETTLE_MS)
     dots = "() => {let n = 0; window.map.eachLayer(l => {if (l.feature && l.feature.properties.project_id) n++;});" \
            " return n;}"
     before = frame.evaluate(dots)
@@ -146,5 +130,5 @@ def test_a_bar_of_the_industry_mix_filters_the_zone_map_and_list(sample_server, 
     deadline, after = time.time() + 30, before
     while after == before and time.time() < deadline:  # the map redraws with the filtered projects
         page.wait_for_timeout(300)
-        after = map_frame(page).evaluate(dots)
+        after = map_frame(page, settle_ms=SETTLE_MS).evaluate(dots)
     assert 0 < after < before, (after, before)

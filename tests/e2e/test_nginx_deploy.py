@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from loaders.build import build
-from tests.e2e.harness import REPO_ROOT, SCREENSHOTS
+from tests.e2e.harness import REPO_ROOT, SCREENSHOTS, map_frame
 from tests.postgis import PostGISServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgis]
@@ -125,24 +125,11 @@ class Session:
 
 
 def _map_drawn(page: Page, timeout: float = 60) -> int:
-    """The number of zones Leaflet drew in the streamlit-folium frame (waits until there are some)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                zones = frame.evaluate("""() => { if (typeof L !== 'object' || !window.map) return 0;
-                    const ids = new Set(); window.map.eachLayer(l => {
-                      if (l.feature && l.feature.properties && l.feature.properties.zone_id && l._path)
-                        ids.add(l.feature.properties.zone_id); });
-                    return ids.size; }""")
-            except Exception:  # noqa: BLE001 - frame navigating or detached: poll again
-                zones = 0
-            if zones:
-                return zones
-        page.wait_for_timeout(300)
-    return 0
+    """The number of zones Leaflet drew in the streamlit-folium frame (once it has drawn)."""
+    return map_frame(page, timeout).evaluate("""() => { const ids = new Set(); window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties && l.feature.properties.zone_id && l._path)
+          ids.add(l.feature.properties.zone_id); });
+      return ids.size; }""")
 
 
 def test_sessions_spread_over_both_processes_and_stay_on_theirs(deployment: Deployment, browser: Browser) -> None:

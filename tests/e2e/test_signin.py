@@ -19,8 +19,15 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard import i18n, pages
-from tests.e2e.harness import ACCOUNTS, ROLE_ACCOUNT, SCREENSHOTS, RecordedPage, SignInServer, signed_in
-from tests.e2e.test_browser import map_frame
+from tests.e2e.harness import (
+    ACCOUNTS,
+    ROLE_ACCOUNT,
+    SCREENSHOTS,
+    RecordedPage,
+    SignInServer,
+    map_frame,
+    signed_in,
+)
 
 pytestmark = pytest.mark.e2e
 
