@@ -1,8 +1,8 @@
 """The dashboard app: ``python -m streamlit run dashboard/app.py``.
 
-Every run, in this order: who is the viewer (:mod:`dashboard.auth`; before sign-in the form
+Every run, in this order: who is the viewer (:mod:`dashboard.security.sessions`; before sign-in the form
 is all a page shows, and nothing of the store is read or sent); the navigation from the page
-registry (:mod:`dashboard.pages`), with only the pages this viewer's role may open; the role
+registry (:mod:`dashboard.web.pages`), with only the pages this viewer's role may open; the role
 check of the page asked for (a page the role may not open says so, with no data); then the
 store, the honesty banners, the data time and the watermark, and the page. All inside the
 handler that turns the project's own errors into a message instead of a traceback.
@@ -12,9 +12,12 @@ from __future__ import annotations
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from dashboard import access, audit, auth, data, i18n, pages, ui
-from dashboard.assets import install_vendor_assets
+from dashboard import i18n
 from dashboard.config import DashboardError
+from dashboard.maps.assets import install_vendor_assets
+from dashboard.security import access, audit, sessions
+from dashboard.store import data
+from dashboard.web import pages, signin, ui
 
 STORE_RETRY_SECONDS = 5  # while the database is unreachable, how often a page checks that it is back
 
@@ -35,7 +38,7 @@ def _install_assets() -> str:
 
 
 def navigation(lang: str, viewer: access.Viewer | None) -> tuple[st.Page, pages.PageSpec]:
-    """``st.navigation`` over :data:`dashboard.pages.PAGES`, titled in ``lang``: the page asked
+    """``st.navigation`` over :data:`dashboard.web.pages.PAGES`, titled in ``lang``: the page asked
     for and its spec. Every page stays routable (so a deep link reaches its page, which then
     says whether this viewer may open it), but only the pages ``viewer`` may open are listed;
     before sign-in (``viewer`` None) the navigation is hidden altogether."""
@@ -73,13 +76,13 @@ def run() -> None:
     ui.setup_page()
     try:
         settings = data.settings()
-        viewer = auth.viewer_for_run(settings)
+        viewer = signin.viewer_for_run(settings)
         page, spec = navigation(ui.lang(), viewer)
         if viewer is None:
             return  # the sign-in form is drawn: nothing of the store on this run
         if not access.may_open(viewer, spec.roles):
-            auth.record_once(settings, ("page_refused", spec.key), audit.Entry(
-                "page_refused", user=viewer.name, role=viewer.role, page=spec.key, client=auth.client_address()))
+            sessions.record_once(settings, ("page_refused", spec.key), audit.Entry(
+                "page_refused", user=viewer.name, role=viewer.role, page=spec.key, client=sessions.client_address()))
             ui.page_refused(spec.title_key, viewer)
             ui.watermark(viewer)
             return
@@ -89,7 +92,7 @@ def run() -> None:
             _store_down_note()
         ui.honesty_banners()
         ui.watermark(viewer)
-        auth.idle_watch(settings)
+        signin.idle_watch(settings)
         page.run()
     except data.StoreChanged:
         # A nightly build was swapped in while this page was reading: show the new build whole.

@@ -3,7 +3,7 @@
 Environment variables (see ``shared/spec/data-contract.md``):
 
 - ``DASHBOARD_STORE``: a ``.gpkg`` path or ``postgresql://`` URL; unset = the bundled sample.
-- ``DASHBOARD_USERS``: the users file (:mod:`dashboard.users`); set, every page asks to sign in.
+- ``DASHBOARD_USERS``: the users file (:mod:`dashboard.security.users`); set, every page asks to sign in.
 - ``DASHBOARD_AUTH``: ``none`` declares on purpose that this copy is open; ``header`` trusts the
   user name a single-sign-on reverse proxy passes in ``DASHBOARD_AUTH_HEADER``, only from the
   addresses in ``DASHBOARD_TRUSTED_PROXIES`` (comma list of IPs or CIDRs).

@@ -72,7 +72,7 @@ case "${1:-}" in
     ;;
   bench)
     setup_python
-    exec "$VENV/bin/python" scripts/benchmark.py "${@:2}"
+    exec "$VENV/bin/python" -m scripts.bench "${@:2}"
     ;;
   serve)
     n=${2:-2}

@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Once, before N processes start: the vendored Leaflet files, and the sample store when it
     # is what they will serve (otherwise every process would build or copy them at once).
-    _prepare("from dashboard.assets import install_vendor_assets as f")
+    _prepare("from dashboard.maps.assets import install_vendor_assets as f")
     if not os.environ.get("DASHBOARD_STORE"):
         _prepare("from loaders.build import ensure_sample_store as f")
 

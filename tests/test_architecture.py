@@ -64,3 +64,51 @@ def test_no_module_patches_sys_path() -> None:
             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if re.search(r"sys\.path\.(insert|append)\(", line) and p.name != "test_architecture.py"]
     assert hits == [], hits
+
+
+def test_declared_import_contracts_hold() -> None:
+    """pyproject.toml's [tool.importlinter] contracts: the dashboard's layers (each imports only
+    from those below it), screens independent of each other, no Streamlit below the pages."""
+    import subprocess
+    import sys
+
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def _cycles(graph, modules: set[str]) -> list[list[str]]:  # noqa: ANN001 - grimp ImportGraph
+    """Every import cycle, as one chain per edge that closes one (lazy imports in functions count)."""
+    found = []
+    for importer in sorted(modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer) & modules):
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back:
+                found.append([importer, *back])
+    return found
+
+
+def test_no_import_cycles_anywhere() -> None:
+    """Zero cycles between any two modules of the project, scripts and their benchmark included."""
+    import grimp
+
+    graph = grimp.build_graph("dashboard", "loaders", "geodata", "scripts", cache_dir=None)
+    modules = {m for m in graph.modules if m.split(".")[0] in {"dashboard", "loaders", "geodata", "scripts"}}
+    assert len(modules) > 60
+    assert _cycles(graph, modules) == []
+
+
+def test_cycle_check_finds_a_cycle(tmp_path, monkeypatch) -> None:
+    """The check above can fail: two modules that import each other (one lazily) are found."""
+    import grimp
+
+    pkg = tmp_path / "cyclepkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from cyclepkg import b\n")
+    (pkg / "b.py").write_text("def f():\n    from cyclepkg import a\n    return a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    graph = grimp.build_graph("cyclepkg", cache_dir=None)
+    assert _cycles(graph, set(graph.modules)) == [["cyclepkg.a", "cyclepkg.b", "cyclepkg.a"],
+                                                   ["cyclepkg.b", "cyclepkg.a", "cyclepkg.b"]]

@@ -35,7 +35,7 @@ SMOKED = {
     "python -m dashboard.users role": "tests/dashboard/test_users_cli.py::test_add_passwd_disable_enable_list",
     "python -m dashboard.users list": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",
     "python -m dashboard.brief --store": "tests/dashboard/test_brief.py::test_command_line_writes_the_pdf_without_streamlit",
-    "python -m dashboard.meeting --bench": "test_meeting_benchmark_runs",
+    "python -m scripts.bench.meeting --bench": "test_meeting_benchmark_runs",
 }
 
 
@@ -121,7 +121,7 @@ def test_run_command_serves_the_dashboard(tmp_path: Path) -> None:
 
 
 def test_meeting_benchmark_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "dashboard.meeting", "--bench"], cwd=REPO_ROOT, env=_env(),
+    result = subprocess.run([sys.executable, "-m", "scripts.bench.meeting", "--bench"], cwd=REPO_ROOT, env=_env(),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
     assert result.stdout.strip(), "the benchmark printed no figures"

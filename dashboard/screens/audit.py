@@ -7,9 +7,12 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, audit, auth, data, i18n, ui
-from dashboard.export import ExportInfo, neutralise_formulas
-from dashboard.users import listing
+from dashboard import i18n
+from dashboard.exports.writers import ExportInfo, neutralise_formulas
+from dashboard.security import access, audit, sessions
+from dashboard.security.users import listing
+from dashboard.store import data
+from dashboard.web import ui
 
 LIMIT = 10_000
 A_PERIOD, A_USER, A_EVENT, A_LAYER, A_EXPORT = "a_period", "a_user", "a_event", "a_layer", "a_export"
@@ -50,7 +53,7 @@ def _log_tab(log: audit.AuditLog, lang: str) -> None:
     shown = shown.drop(columns="id").assign(at=lambda f: _local(f["at"]))
     st.caption(ui.t("a_count", n=i18n.fmt_int(len(shown)), limit=i18n.fmt_int(LIMIT)))
     st.dataframe(_labelled(shown, lang), hide_index=True, width="stretch", height=420)
-    viewer = access.current_viewer()
+    viewer = sessions.current_viewer()
     info = ExportInfo(user=viewer.name, role=viewer.role or "-", layer="audit_log",
                       filters=audit.filters_text({"from": str(start), "to": str(end), "user": users, "event": events,
                                                   "layer": layers}),
@@ -67,7 +70,7 @@ def _users_tab(lang: str) -> None:
     if path is None:
         st.info(ui.t("a_no_users_file"))
         return
-    rows = pd.DataFrame(listing(path, auth.now()), columns=["name", "role", "grants", "status", "created", "changed"])
+    rows = pd.DataFrame(listing(path, sessions.now()), columns=["name", "role", "grants", "status", "created", "changed"])
     rows["status"] = [ui.t("a_status_active") if s == "active" else ui.t("a_status_disabled") if s == "disabled"
                       else ui.t("a_status_locked", until=s.removeprefix("locked until ")) for s in rows["status"]]
     st.dataframe(_labelled(rows, lang), hide_index=True, width="stretch")
@@ -76,7 +79,7 @@ def _users_tab(lang: str) -> None:
 def render() -> None:
     lang = ui.lang()
     ui.page_title("page_audit")
-    log = auth.audit_log(data.settings())
+    log = sessions.audit_log(data.settings())
     tab_log, tab_users = st.tabs([ui.t("a_log"), ui.t("a_users")])
     with tab_log:
         try:

@@ -1,27 +1,32 @@
 """数据下载 Downloads (``/downloads``): any layer, filtered, in the format and CRS analysts want.
 
-Only the layers the viewer's role may download are offered (:func:`dashboard.access.may_download`);
+Only the layers the viewer's role may download are offered (:func:`dashboard.security.access.may_download`);
 a layer asked for in the URL that the role may not take is refused with a message, no button,
 and an audit entry. Every download is recorded before it is served (:func:`ui.audited_download`,
-:func:`dashboard.export_job.served_file`); a page that shows personal data in full is recorded
+:func:`dashboard.exports.export_job.served_file`); a page that shows personal data in full is recorded
 once per layer and filter.
 
 The point layers other than projects (enterprises, 12345 cases: a million rows at district
 scale) are never read whole here: the store counts the selection and gives the preview
 (:class:`loaders.rowfilter.RowFilter`), and the file is made from the store's chunks — on
 the click for a small selection, in a background process with a progress bar for a large one
-(:mod:`dashboard.export_job`).
+(:mod:`dashboard.exports.job`).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, audit, auth, data, export, export_job, i18n, state, ui
-from dashboard.queries import ProjectFilter, filter_projects, zone_names
+from dashboard import i18n, state
+from dashboard.exports import job as export_job
+from dashboard.exports import writers
+from dashboard.security import access, audit, sessions
+from dashboard.store import data
+from dashboard.store.queries import ProjectFilter, filter_projects, zone_names
+from dashboard.web import ui
 from loaders.rowfilter import RowFilter
 from loaders.schema import (
     ALL_LAYERS,
@@ -82,26 +87,72 @@ def _row_filter(layer: str) -> tuple[RowFilter, dict[str, object], str]:
     return flt, query, "_".join(slug) or "all"
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The rows a download holds: in memory (``frame``: projects, boundaries, indicators, small
+    layers) or the store's selection (``rows``: the other point layers, counted and streamed),
+    with the filter as the URL and audit log write it and as the file name says it."""
+
+    frame: object
+    rows: RowFilter | None
+    query: dict
+    slug: str
+
+
 def render() -> None:
     lang = ui.lang()
     ui.page_title("page_downloads")
-
-    viewer = access.current_viewer()
+    viewer = sessions.current_viewer()
     every = [*ALL_LAYERS, *STATS_DOWNLOADS]
     choices = [c for c in every if access.may_download(viewer, c)]
-    asked = st.query_params.get("layer")
-    if asked in every and asked not in choices:
-        auth.record_once(data.settings(), ("download_refused", asked), audit.Entry(
-            "download_refused", user=viewer.name, role=viewer.role, page="downloads", layer=asked,
-            filters=audit.filters_text(st.query_params.to_dict()), client=auth.client_address(),
-            detail="layer asked for in the URL"))
-        ui.download_refused(asked)
+    if _refused_in_url(viewer, every, choices):
         return
     if not choices:
         st.error(ui.t("no_downloads"))
         return
     names = zone_names(data.layer("zones"), lang)
     streets = list(data.layer("streets")["name"])
+    _seed(choices, streets)
+    layer, fmt, crs_key, headers = _file_choices(choices, lang)
+    if layer not in choices:   # a forged widget value: the check holds on every run, not only for the URL
+        ui.download_refused(layer)
+        return
+    chosen = _selection(layer, names, streets, lang)
+    rows = len(chosen.frame) if chosen.frame is not None else data.count(chosen.rows)
+    personal = access.personal_state(viewer, layer)
+    if not _personal_view_recorded(viewer, layer, chosen, rows, personal):
+        return
+    built = data.built_at()
+    name = writers.file_name(layer, chosen.slug, fmt, crs_key, built=built)
+    info = replace(ui.export_info(layer=layer, filters=chosen.query, fmt=fmt, crs=crs_key, rows=rows,
+                                  personal=personal),
+                   built_at=built.isoformat() if built is not None else "", headers=headers)
+    options = writers.ExportOptions(fmt=fmt, crs_key=crs_key, layer=layer, info=info, headers=headers, lang=lang,
+                                    zone_names=names)
+    cols = st.columns([1, 3])
+    cols[0].metric(ui.t("d_rows"), i18n.fmt_int(rows))
+    with cols[1]:
+        st.text_input(ui.t("d_filename"), name, disabled=True)
+        _download(chosen, options, name, rows, personal)
+    _notes(built, crs_key, personal)
+    _preview(chosen, layer, crs_key, lang, names)
+
+
+def _refused_in_url(viewer, every: list[str], choices: list[str]) -> bool:  # noqa: ANN001 - access.Viewer
+    """A layer asked for in the URL that this role may not take: refused, recorded once."""
+    asked = st.query_params.get("layer")
+    if asked not in every or asked in choices:
+        return False
+    sessions.record_once(data.settings(), ("download_refused", asked), audit.Entry(
+        "download_refused", user=viewer.name, role=viewer.role, page="downloads", layer=asked,
+        filters=audit.filters_text(st.query_params.to_dict()), client=sessions.client_address(),
+        detail="layer asked for in the URL"))
+    ui.download_refused(asked)
+    return True
+
+
+def _seed(choices: list[str], streets: list[str]) -> None:
+    """The widgets start from the URL once per session (an explorer link's filter)."""
     if not st.session_state.get(state.DL_SEEDED):
         params = st.query_params.to_dict()
         seed = ProjectFilter.from_query(params)
@@ -116,106 +167,115 @@ def render() -> None:
     if st.session_state.get(state.DL_LAYER) not in choices:   # the role changed since: its layers only
         st.session_state[state.DL_LAYER] = choices[0]
 
+
+def _file_choices(choices: list[str], lang: str) -> tuple[str, str, str, str]:
+    """Layer, format, coordinate system and header mode, as chosen in the top row."""
     top = st.columns([1.1, 1.6, 1.4, 1.2])
     layer = top[0].selectbox(ui.t("d_layer"), choices, key=state.DL_LAYER,
                              format_func=lambda v: i18n.enum_label("layer", v, lang) + f" ({v})")
-    fmt = top[1].radio(ui.t("d_format"), list(export.FORMATS), key=state.DL_FORMAT, horizontal=True,
-                       format_func=lambda v: export.FORMATS[v].label)
-    crs_key = top[2].radio(ui.t("d_crs"), list(export.CRS_CHOICES), key=state.DL_CRS, horizontal=True,
-                           format_func=lambda v: i18n.t("d_crs_gcj02", lang) if v == "gcj02" else export.CRS_CHOICES[v])
-    headers = top[3].radio(ui.t("dx_headers"), list(export.HEADER_MODES), key=state.DL_HEADERS,
-                           format_func=lambda v: ui.t(f"dx_headers_{v}"), disabled=fmt not in export.TABLE_FORMATS,
+    fmt = top[1].radio(ui.t("d_format"), list(writers.FORMATS), key=state.DL_FORMAT, horizontal=True,
+                       format_func=lambda v: writers.FORMATS[v].label)
+    crs_key = top[2].radio(ui.t("d_crs"), list(writers.CRS_CHOICES), key=state.DL_CRS, horizontal=True,
+                           format_func=lambda v: i18n.t("d_crs_gcj02", lang) if v == "gcj02" else writers.CRS_CHOICES[v])
+    headers = top[3].radio(ui.t("dx_headers"), list(writers.HEADER_MODES), key=state.DL_HEADERS,
+                           format_func=lambda v: ui.t(f"dx_headers_{v}"), disabled=fmt not in writers.TABLE_FORMATS,
                            help=ui.t("dx_headers_help"))
+    return layer, fmt, crs_key, headers
 
-    if layer not in choices:   # a forged widget value: the check holds on every run, not only for the URL
-        ui.download_refused(layer)
-        return
-    frame = None          # the rows in memory (projects, boundaries, indicators: small layers)
-    flt_rows = None       # or the store's selection (the other point layers: counted and streamed)
-    if layer in POINT_LAYERS:
-        with st.container(border=True):
-            st.markdown(f"**{ui.t('filters')}**")
-            extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else 0)
-            c = st.columns(2 + extra)
-            c[0].multiselect(ui.t("f_zone"), list(names), key=state.DL_ZONE, format_func=lambda z: names.get(z, z),
-                             placeholder=ui.t("f_all"))
-            c[1].multiselect(ui.t("f_street"), streets, key=state.DL_STREET, placeholder=ui.t("f_all"))
-            if layer == "projects":
-                c[2].multiselect(ui.t("f_status"), list(STATUS_LABELS), key=state.DL_STATUS, placeholder=ui.t("f_all"),
-                                 format_func=lambda v: i18n.enum_label("status", v, lang))
-                c[3].multiselect(ui.t("f_level"), list(LEVEL_LABELS), key=state.DL_LEVEL, placeholder=ui.t("f_all"),
-                                 format_func=lambda v: i18n.enum_label("level", v, lang))
-                c[4].multiselect(ui.t("f_industry"), list(INDUSTRY_LABELS), key=state.DL_INDUSTRY,
-                                 placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("industry", v, lang))
-            elif layer in DATE_FILTERS:
-                span = _hotline_days()
-                if span is not None:
-                    if not st.session_state.get(state.DL_RECEIVED):
-                        st.session_state[state.DL_RECEIVED] = span
-                    c[2].date_input(ui.t("dx_received"), key=state.DL_RECEIVED, min_value=span[0],
-                                    max_value=span[1], format="YYYY-MM-DD")
-                field, labels = CATEGORY_FILTERS[layer]
-                c[3].multiselect(ui.t("dx_category"), list(labels), key=state.DL_CATEGORY, placeholder=ui.t("f_all"),
-                                 format_func=lambda v: i18n.enum_label("hotline_category", v, lang))
-        if layer == "projects":
-            inv_min, inv_max = st.session_state.get(state.DL_INV, (None, None))
-            year_min, year_max = st.session_state.get(state.DL_YEAR, (None, None))
-            flt = ProjectFilter(zones=tuple(st.session_state[state.DL_ZONE]),
-                                streets=tuple(st.session_state[state.DL_STREET]),
-                                status=tuple(st.session_state[state.DL_STATUS]),
-                                level=tuple(st.session_state[state.DL_LEVEL]),
-                                industry=tuple(st.session_state[state.DL_INDUSTRY]),
-                                inv_min=inv_min, inv_max=inv_max, year_min=year_min, year_max=year_max)
-            frame = filter_projects(data.layer(layer), data.members(layer), flt)
-            query, slug = flt.to_query(), flt.slug()
-            if inv_min is not None or inv_max is not None or year_min is not None or year_max is not None:
-                st.caption(f"{ui.t('f_investment')}: {inv_min or 0:g}–{'' if inv_max is None else f'{inv_max:g}'} · "
-                           f"{ui.t('f_year')}: {year_min or ''}–{year_max or ''}")
-        else:
-            flt_rows, query, slug = _row_filter(layer)
-    else:
+
+def _selection(layer: str, names: dict[str, str], streets: list[str], lang: str) -> Selection:
+    """The rows of ``layer`` the filters select (point layers) or the whole layer."""
+    if layer not in POINT_LAYERS:
         frame = data.stats_layer(layer) if layer in STATS_DOWNLOADS else data.layer(layer)
-        query, slug = {}, "all"
-    rows = len(frame) if frame is not None else data.count(flt_rows)
+        return Selection(frame, None, {}, "all")
+    _filter_widgets(layer, names, streets, lang)
+    if layer != "projects":
+        flt_rows, query, slug = _row_filter(layer)
+        return Selection(None, flt_rows, query, slug)
+    inv_min, inv_max = st.session_state.get(state.DL_INV, (None, None))
+    year_min, year_max = st.session_state.get(state.DL_YEAR, (None, None))
+    flt = ProjectFilter(zones=tuple(st.session_state[state.DL_ZONE]),
+                        streets=tuple(st.session_state[state.DL_STREET]),
+                        status=tuple(st.session_state[state.DL_STATUS]),
+                        level=tuple(st.session_state[state.DL_LEVEL]),
+                        industry=tuple(st.session_state[state.DL_INDUSTRY]),
+                        inv_min=inv_min, inv_max=inv_max, year_min=year_min, year_max=year_max)
+    if inv_min is not None or inv_max is not None or year_min is not None or year_max is not None:
+        st.caption(f"{ui.t('f_investment')}: {inv_min or 0:g}–{'' if inv_max is None else f'{inv_max:g}'} · "
+                   f"{ui.t('f_year')}: {year_min or ''}–{year_max or ''}")
+    return Selection(filter_projects(data.layer(layer), data.members(layer), flt), None, flt.to_query(), flt.slug())
 
-    personal = access.personal_state(viewer, layer)
-    if personal == access.PERSONAL_FULL:
-        try:   # personal data shown in full: on record before it is shown
-            auth.record_once(data.settings(), ("view_personal", layer, slug), audit.Entry(
-                "view_personal", user=viewer.name, role=viewer.role, page="downloads", layer=layer,
-                filters=audit.filters_text(query), rows=rows, personal_data=personal,
-                client=auth.client_address()), quietly=False)
-        except audit.AuditError as exc:
-            st.error(f"{ui.t('audit_error')}: {exc}")
+
+def _filter_widgets(layer: str, names: dict[str, str], streets: list[str], lang: str) -> None:
+    """The filter box of a point layer: zone and street, and the layer's own filters."""
+    with st.container(border=True):
+        st.markdown(f"**{ui.t('filters')}**")
+        extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else 0)
+        c = st.columns(2 + extra)
+        c[0].multiselect(ui.t("f_zone"), list(names), key=state.DL_ZONE, format_func=lambda z: names.get(z, z),
+                         placeholder=ui.t("f_all"))
+        c[1].multiselect(ui.t("f_street"), streets, key=state.DL_STREET, placeholder=ui.t("f_all"))
+        if layer == "projects":
+            c[2].multiselect(ui.t("f_status"), list(STATUS_LABELS), key=state.DL_STATUS, placeholder=ui.t("f_all"),
+                             format_func=lambda v: i18n.enum_label("status", v, lang))
+            c[3].multiselect(ui.t("f_level"), list(LEVEL_LABELS), key=state.DL_LEVEL, placeholder=ui.t("f_all"),
+                             format_func=lambda v: i18n.enum_label("level", v, lang))
+            c[4].multiselect(ui.t("f_industry"), list(INDUSTRY_LABELS), key=state.DL_INDUSTRY,
+                             placeholder=ui.t("f_all"), format_func=lambda v: i18n.enum_label("industry", v, lang))
+        elif layer in DATE_FILTERS:
+            span = _hotline_days()
+            if span is not None:
+                if not st.session_state.get(state.DL_RECEIVED):
+                    st.session_state[state.DL_RECEIVED] = span
+                c[2].date_input(ui.t("dx_received"), key=state.DL_RECEIVED, min_value=span[0],
+                                max_value=span[1], format="YYYY-MM-DD")
+            field, labels = CATEGORY_FILTERS[layer]
+            c[3].multiselect(ui.t("dx_category"), list(labels), key=state.DL_CATEGORY, placeholder=ui.t("f_all"),
+                             format_func=lambda v: i18n.enum_label("hotline_category", v, lang))
+
+
+def _personal_view_recorded(viewer, layer: str, chosen: Selection, rows: int,  # noqa: ANN001 - access.Viewer
+                            personal: str) -> bool:
+    """Personal data shown in full go on record before they are shown; False (and said) when the
+    audit log cannot take it."""
+    if personal != access.PERSONAL_FULL:
+        return True
+    try:
+        sessions.record_once(data.settings(), ("view_personal", layer, chosen.slug), audit.Entry(
+            "view_personal", user=viewer.name, role=viewer.role, page="downloads", layer=layer,
+            filters=audit.filters_text(chosen.query), rows=rows, personal_data=personal,
+            client=sessions.client_address()), quietly=False)
+    except audit.AuditError as exc:
+        st.error(f"{ui.t('audit_error')}: {exc}")
+        return False
+    return True
+
+
+def _download(chosen: Selection, options: writers.ExportOptions, name: str, rows: int, personal: str) -> None:
+    """The download button: the file made when clicked (small), or prepared in the background (large)."""
+    fmt = options.fmt
+    if not writers.fits(fmt, rows):
+        st.warning(ui.t("dx_xlsx_limit", n=i18n.fmt_int(rows), max=i18n.fmt_int(writers.XLSX_MAX_ROWS)))
+        return
+    label = f"{ui.t('d_button')} {writers.FORMATS[fmt].label}"
+    if chosen.frame is not None:
+        frame = chosen.frame
+        produce = lambda stamped: writers.to_bytes(frame, replace(options, info=stamped))  # noqa: E731
+    else:
+        spec = export_job.JobSpec(layer=options.layer, rows=chosen.rows, fmt=fmt, crs_key=options.crs_key,
+                                  file_name=name, info=options.info, personal=personal, headers=options.headers,
+                                  lang=options.lang, total=rows, zone_names=options.zone_names or {})
+        if export_job.needs_background(rows):
+            _background(spec, rows)
             return
-    built = data.built_at()
-    name = export.file_name(layer, slug, fmt, crs_key, built=built)
-    info = replace(ui.export_info(layer=layer, filters=query, fmt=fmt, crs=crs_key, rows=rows, personal=personal),
-                   built_at=built.isoformat() if built is not None else "", headers=headers)
-    cols = st.columns([1, 3])
-    cols[0].metric(ui.t("d_rows"), i18n.fmt_int(rows))
-    with cols[1]:
-        st.text_input(ui.t("d_filename"), name, disabled=True)
-        if not export.fits(fmt, rows):
-            st.warning(ui.t("dx_xlsx_limit", n=i18n.fmt_int(rows), max=i18n.fmt_int(export.XLSX_MAX_ROWS)))
-        elif frame is not None:
-            st.download_button(
-                f"{ui.t('d_button')} {export.FORMATS[fmt].label}", key=state.DL_BUTTON, type="primary",
-                data=ui.audited_download(lambda stamped: export.to_bytes(frame, fmt, crs_key, layer, stamped, headers,
-                                                                         lang, names), info, page="downloads"),
-                file_name=name, mime=export.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
-        else:
-            spec = export_job.JobSpec(layer=layer, rows=flt_rows, fmt=fmt, crs_key=crs_key, file_name=name, info=info,
-                                      personal=personal, headers=headers, lang=lang, total=rows, zone_names=names)
-            if export_job.needs_background(rows):
-                _background(spec, rows)
-            else:
-                target = data.store_target()
-                st.download_button(
-                    f"{ui.t('d_button')} {export.FORMATS[fmt].label}", key=state.DL_BUTTON, type="primary",
-                    data=ui.audited_download(lambda stamped: export_job.file_bytes(target, replace(spec, info=stamped)),
-                                             info, page="downloads"),
-                    file_name=name, mime=export.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
+        target = data.store_target()
+        produce = lambda stamped: export_job.file_bytes(target, replace(spec, info=stamped))  # noqa: E731
+    st.download_button(label, key=state.DL_BUTTON, type="primary",
+                       data=ui.audited_download(produce, options.info, page="downloads"),
+                       file_name=name, mime=writers.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
+
+
+def _notes(built, crs_key: str, personal: str) -> None:  # noqa: ANN001 - pandas Timestamp or None
     notes = [ui.t("dx_crs_note"), ui.t("d_formula_note"), ui.t("d_no_coords")]
     if built is not None:
         notes.insert(0, ui.t("dx_data_date", time=built.strftime("%Y-%m-%d %H:%M")))
@@ -226,12 +286,15 @@ def render() -> None:
                              .get(personal, "personal_hidden")))
     for note in notes:
         st.caption("· " + note)
-    # The preview is what a labelled file holds: headers and labels as the pages show them.
-    sample = frame.head(PREVIEW_ROWS) if frame is not None else data.preview(flt_rows, PREVIEW_ROWS)
-    preview = export.tabular(export.prepare(sample, layer, crs_key), layer, "labels", lang, names)
-    preview = preview.drop(columns=[export.header_label(layer, export.WKT, lang)], errors="ignore")
+
+
+def _preview(chosen: Selection, layer: str, crs_key: str, lang: str, names: dict[str, str]) -> None:
+    """What a labelled file holds: headers and labels as the pages show them."""
+    sample = chosen.frame.head(PREVIEW_ROWS) if chosen.frame is not None else data.preview(chosen.rows, PREVIEW_ROWS)
+    preview = writers.tabular(writers.prepare(sample, layer, crs_key), layer, "labels", lang, names)
+    preview = preview.drop(columns=[writers.header_label(layer, writers.WKT, lang)], errors="ignore")
     st.caption(ui.t("d_preview", n=i18n.fmt_int(len(preview))))
-    st.dataframe(export.for_display(preview), hide_index=True, width="stretch", height=300)
+    st.dataframe(writers.for_display(preview), hide_index=True, width="stretch", height=300)
 
 
 def _background(spec: export_job.JobSpec, rows: int) -> None:
@@ -260,10 +323,10 @@ def _background(spec: export_job.JobSpec, rows: int) -> None:
         st.success(ui.t("dx_ready", name=job.spec.file_name, size=_size(status.size)))
         settings = data.settings()
         st.download_button(
-            f"{ui.t('d_button')} {export.FORMATS[job.spec.fmt].label}", key=state.DL_BUTTON, type="primary",
-            data=export_job.served_file(job, auth.audit_log(settings), "downloads", auth.client_address(),
+            f"{ui.t('d_button')} {writers.FORMATS[job.spec.fmt].label}", key=state.DL_BUTTON, type="primary",
+            data=export_job.served_file(job, sessions.audit_log(settings), "downloads", sessions.client_address(),
                                         required=settings.sign_in_required),
-            file_name=job.spec.file_name, mime=export.FORMATS[job.spec.fmt].mime, icon=":material/download:",
+            file_name=job.spec.file_name, mime=writers.FORMATS[job.spec.fmt].mime, icon=":material/download:",
             on_click="ignore")
     else:
         st.error(ui.t("dx_failed", error=status.error) if status.state == export_job.FAILED else ui.t("dx_cancelled"))

@@ -4,7 +4,7 @@
 slides as a playlist; the arrow keys move, Space pauses, any other key pauses a playing list.
 The slide lives in a fragment, so a move re-runs only the slide (not the page's banners), and
 the map is one iframe built once per build and language that follows the slide by itself
-(:class:`dashboard.meeting.SlideFollower`): nothing reloads between slides. Streamlit's own
+(:class:`dashboard.briefing.figures.SlideFollower`): nothing reloads between slides. Streamlit's own
 chrome is hidden by this page's CSS, which lives and dies with the page.
 """
 from __future__ import annotations
@@ -14,10 +14,16 @@ import time
 
 import streamlit as st
 
-from dashboard import brief, data, i18n, maps, meeting, state, ui
-from dashboard.access import current_viewer, may_download
-from dashboard.meeting_text import t as mt
-from dashboard.queries import zone_names
+from dashboard import i18n, state
+from dashboard.briefing import figures, pdf
+from dashboard.i18n import t as mt
+from dashboard.maps import draw
+from dashboard.maps import meeting as meeting_map
+from dashboard.security.access import may_download
+from dashboard.security.sessions import current_viewer
+from dashboard.store import data
+from dashboard.store.queries import zone_name, zone_names
+from dashboard.web import slides, ui
 
 # session-state keys of this page (widget keys are also what the key script clicks: .st-key-<key>)
 SLIDE, SHOWN_AT, PAUSED, URL_SEEN = "mt_slide", "_mt_shown_at", "_mt_paused", "_mt_url_seen"
@@ -103,11 +109,11 @@ def _map_html(token: str, lang: str, basemap_key: str) -> str:
     zones, streets = data.layer("zones"), data.layer("streets")
     if lang == "en" and "name_en" in streets:   # street labels in the viewer's language where a name exists
         streets = streets.assign(name=streets["name_en"].where(streets["name_en"].notna(), streets["name"]))
-    m = meeting.meeting_map(zones=zones, streets=streets, projects=data.layer("projects"),
+    m = meeting_map.meeting_map(zones=zones, streets=streets, projects=data.layer("projects"),
                             members=data.members("projects"), zone_labels=zone_names(zones, lang),
-                            status_labels={s: i18n.enum_label("status", s, lang) for s in meeting.STATUS_ORDER},
+                            status_labels={s: i18n.enum_label("status", s, lang) for s in figures.STATUS_ORDER},
                             legend_title=mt("mt_map_legend", lang), basemap=bm, note=ui.basemap_note(bm))
-    return maps.map_html(m)
+    return draw.map_html(m)
 
 
 def _go(slide: str) -> None:
@@ -117,15 +123,15 @@ def _go(slide: str) -> None:
 
 def _move(delta: int) -> None:
     """Previous / next (buttons and arrow keys): a person took over, so a playing list pauses."""
-    _go(meeting.step(st.session_state[ORDER], st.session_state[SLIDE], delta))
+    _go(figures.step(st.session_state[ORDER], st.session_state[SLIDE], delta))
     st.session_state[PAUSED] = True
 
 
 def _toggle_pause() -> None:
     st.session_state[PAUSED] = not st.session_state[PAUSED]
     st.session_state[SHOWN_AT] = time.monotonic()
-    if not st.session_state[PAUSED] and meeting.parse_auto(st.query_params.get("auto")) is None:
-        st.query_params["auto"] = f"{meeting.DEFAULT_AUTO_S:g}"
+    if not st.session_state[PAUSED] and figures.parse_auto(st.query_params.get("auto")) is None:
+        st.query_params["auto"] = f"{figures.DEFAULT_AUTO_S:g}"
 
 
 def _picked() -> None:
@@ -146,7 +152,7 @@ def _seed(order: tuple[str, ...]) -> None:
     if st.session_state.get(SLIDE) not in order:
         _go(order[0])
     if PAUSED not in st.session_state:
-        st.session_state[PAUSED] = meeting.parse_auto(st.query_params.get("auto")) is None
+        st.session_state[PAUSED] = figures.parse_auto(st.query_params.get("auto")) is None
 
 
 def render() -> None:
@@ -156,47 +162,47 @@ def render() -> None:
     if zones.empty:
         st.info(_text("mt_no_zones"))
         return
-    order = meeting.slide_order(list(zones.index))
+    order = figures.slide_order(list(zones.index))
     _seed(order)
-    interval = meeting.parse_auto(st.query_params.get("auto"))
+    interval = figures.parse_auto(st.query_params.get("auto"))
     playing = not st.session_state[PAUSED]
     token = st.session_state.get(state.BUILD_TOKEN) or data.begin_run()
     map_html = _map_html(token, lang, ui.basemap().key)
-    district = meeting.district_figures(data.district_totals(), data.street_stats())
-    every = (interval or meeting.DEFAULT_AUTO_S) if playing else None
+    district = figures.district_figures(data.district_totals(), data.street_stats())
+    every = (interval or figures.DEFAULT_AUTO_S) if playing else None
     st.fragment(_slide, run_every=every)(order, zones, district, map_html, every is not None)
 
 
 def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: bool) -> None:  # noqa: ANN001
     lang = ui.lang()
     policy = data.rate_policy()
-    interval = meeting.parse_auto(st.query_params.get("auto")) or meeting.DEFAULT_AUTO_S
+    interval = figures.parse_auto(st.query_params.get("auto")) or figures.DEFAULT_AUTO_S
     playing = not st.session_state[PAUSED]
     if timed != playing:  # pause or play was pressed: the page's timer must follow
         st.rerun()
-    if meeting.due(playing, interval, st.session_state[SHOWN_AT], time.monotonic()):
-        _go(meeting.step(order, st.session_state[SLIDE], 1))
+    if figures.due(playing, interval, st.session_state[SHOWN_AT], time.monotonic()):
+        _go(figures.step(order, st.session_state[SLIDE], 1))
     key = st.session_state[SLIDE]
     st.query_params["zone"] = key
     st.session_state[URL_SEEN] = key
-    slide = meeting.build_slide(key, order, zones, district, lang, policy)
+    slide = figures.build_slide(key, order, zones, district, lang, policy)
     status = _text("mt_playing", s=f"{interval:g}") if playing else _text("mt_keys")
-    st.markdown(meeting.slide_head_html(slide, playing, status), unsafe_allow_html=True)
+    st.markdown(slides.slide_head_html(slide, playing, status), unsafe_allow_html=True)
     left, right = st.columns([1.12, 1], gap="medium")
     with left, st.container(key="mt_map"):
         st.iframe(map_html, height=MAP_HEIGHT)
     with right:
-        body = meeting.kpis_html(slide.kpis, columns=2)
-        if key == meeting.OVERVIEW:
-            rows = meeting.comparison(zones, meeting.COMPARE_METRICS, lang, policy)
-            body += meeting.comparison_html(rows, meeting.COMPARE_METRICS, lang, policy)
+        body = slides.kpis_html(slide.kpis, columns=2)
+        if key == figures.OVERVIEW:
+            rows = figures.comparison(zones, figures.COMPARE_METRICS, lang, policy)
+            body += slides.comparison_html(rows, figures.COMPARE_METRICS, lang, policy)
         st.markdown(f'<div style="--mt-colour:{slide.colour}">{body}</div>', unsafe_allow_html=True)
     _strip(order, zones, key, playing, lang)
 
 
 def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str) -> None:  # noqa: ANN001
     """Previous / next / pause, the slide list, the brief's PDF and the way out."""
-    names = {meeting.OVERVIEW: mt("mt_overview_kind", lang)} | {z: meeting.zone_name(zones, z, lang) for z in zones.index}
+    names = {figures.OVERVIEW: mt("mt_overview_kind", lang)} | {z: zone_name(zones, z, lang) for z in zones.index}
     st.session_state[PICK] = key
     with st.container(key="mt_strip", horizontal=True):
         st.button("", icon=":material/chevron_left:", key=PREV, help=_text("mt_prev"), on_click=_move, args=(-1,))
@@ -206,14 +212,14 @@ def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str) ->
         st.selectbox(_text("mt_zone_list"), order, key=PICK, on_change=_picked, label_visibility="collapsed",
                      format_func=lambda z: f"{order.index(z) + 1}. {names.get(z, z)}")
         try:
-            brief.register_font()
+            pdf.register_font()
             font_error = None
-        except brief.BriefError as exc:
+        except pdf.BriefError as exc:
             font_error = str(exc)
-        target = data.store_choice().target
         if may_download(current_viewer(), "brief"):  # figures only, no personal data: every role
-            st.download_button(_text("mt_download"), data=lambda: brief.brief_pdf(target, key, lang),
-                               file_name=brief.file_name(key, data.built_at()), mime="application/pdf",
+            source = pdf.assemble(*data.brief_source())
+            st.download_button(_text("mt_download"), data=lambda: pdf.draw_brief(source, key, lang),
+                               file_name=pdf.file_name(key, data.built_at()), mime="application/pdf",
                                key=DOWNLOAD, on_click="ignore", help=font_error or _text("mt_download_help"),
                                disabled=font_error is not None)
         # the slide's last element: its data-slide says the whole slide, strip included, is drawn

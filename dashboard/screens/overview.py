@@ -7,8 +7,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import data, i18n, maps, pages, state, ui, views
-from dashboard.queries import KPI_ROW_1, KPI_ROW_2, METRICS, WORST_MIN_CASES, worst_streets
+from dashboard import i18n, state
+from dashboard.maps import draw
+from dashboard.store import data
+from dashboard.store.queries import KPI_ROW_1, KPI_ROW_2, METRICS, WORST_MIN_CASES, worst_streets, zone_name
+from dashboard.web import pages, ui, views
 
 
 def render() -> None:
@@ -34,10 +37,10 @@ def render() -> None:
         return ui.metric_value(metric, v)
 
     bm = ui.basemap()
-    m = maps.overview_map(
-        zones=views.zones_for_map(maps.display_polygons(data.layer("zones"), bm.display_crs), zones, column,
+    m = draw.overview_map(
+        zones=views.zones_for_map(draw.display_polygons(data.layer("zones"), bm.display_crs), zones, column,
                                   label, fmt, lang),
-        streets=views.streets_for_map(maps.display_polygons(data.layer("streets"), bm.display_crs), streets,
+        streets=views.streets_for_map(draw.display_polygons(data.layer("streets"), bm.display_crs), streets,
                                       column, label, fmt, lang),
         target=target, legend_title=label + (ui.t("unit_yi_legend") if metric == "investment" else ""),
         fmt=views.legend_formatter(METRICS[metric].kind), no_data=i18n.t("no_data", lang), basemap=bm,
@@ -55,7 +58,7 @@ def render() -> None:
                        district=ui.metric_value("investment", totals["investment"]))
         _zone_comparison(zones, metric, column, label, fmt, lang, overlap)
         pick = st.selectbox(ui.t("open_profile"), list(zones.index), index=None, key=state.OV_OPEN,
-                            format_func=lambda z: views.zone_display_name(zones, z, lang),
+                            format_func=lambda z: zone_name(zones, z, lang),
                             placeholder=ui.t("choose_zone"))
         if pick:
             st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=pick))

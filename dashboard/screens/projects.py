@@ -13,8 +13,11 @@ import numpy as np
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import access, data, i18n, maps, pages, state, ui, views
-from dashboard.queries import (
+from dashboard import i18n, state
+from dashboard.maps import draw
+from dashboard.security import access, sessions
+from dashboard.store import data
+from dashboard.store.queries import (
     SCHEDULES_LATE,
     FilterRanges,
     ProjectFilter,
@@ -29,6 +32,7 @@ from dashboard.queries import (
     with_zones,
     zone_names,
 )
+from dashboard.web import pages, ui, views
 from loaders.schema import INDUSTRY_LABELS, LEVEL_LABELS, STATUS_LABELS
 
 FILTER_KEYS = (state.PF_ZONE, state.PF_STREET, state.PF_STATUS, state.PF_LEVEL, state.PF_INDUSTRY, state.PF_SCHEDULE)
@@ -166,18 +170,18 @@ def render() -> None:
     shown = sel if sel in ids else None
 
     bm = ui.basemap()
-    points = maps.display_points(selected, bm.display_crs)
+    points = draw.display_points(selected, bm.display_crs)
     district = tuple(float(v) for v in streets_layer.total_bounds)
     chosen = selected[selected["project_id"] == shown] if shown is not None else selected.iloc[:0]
     bounds = located_bounds(chosen, margin=0.0, min_span=SELECTED_SPAN) if shown is not None else None
     if bounds is None and not flt.is_empty():
         bounds = located_bounds(selected)
-    zones_disp = views.zones_for_map(maps.display_polygons(zones_layer, bm.display_crs),
+    zones_disp = views.zones_for_map(draw.display_polygons(zones_layer, bm.display_crs),
                                      data.zones_table(), None, "", str, lang)
-    streets_disp = views.streets_for_map(maps.display_polygons(streets_layer, bm.display_crs),
+    streets_disp = views.streets_for_map(draw.display_polygons(streets_layer, bm.display_crs),
                                          data.streets_table(), None, "", str, lang)
-    legend = [(i18n.enum_label("status", k, lang), c) for k, c in maps.STATUS_COLOURS.items()]
-    m = maps.projects_map(projects=views.projects_for_map(points, names, lang, with_popup=False), zones=zones_disp,
+    legend = [(i18n.enum_label("status", k, lang), c) for k, c in draw.STATUS_COLOURS.items()]
+    m = draw.projects_map(projects=views.projects_for_map(points, names, lang, with_popup=False), zones=zones_disp,
                           streets=streets_disp, bounds=bounds or district,
                           legend_title=ui.t("f_status"), legend_items=legend, layer_name=ui.t("lyr_projects"),
                           selected=shown, basemap=bm, note=ui.basemap_note(bm))
@@ -220,7 +224,7 @@ def render() -> None:
         elif n_all:  # no hint to click when there is nothing to click
             st.info(ui.t("click_project_hint"))
         st.caption(ui.t("share_link"))
-        if n_all and access.may_download(access.current_viewer(), "projects"):  # not for a role without downloads
+        if n_all and access.may_download(sessions.current_viewer(), "projects"):  # not for a role without downloads
             st.page_link(pages.path("downloads"), label=ui.t("download_filtered"),
                          icon=":material/download:", query_params={"layer": "projects", **flt.to_query()})
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, data, i18n, state, ui
-from dashboard.export import neutralise_formulas
-from dashboard.queries import with_zones, zone_labels, zone_names
+from dashboard import i18n, state
+from dashboard.exports.writers import neutralise_formulas
+from dashboard.security import access, sessions
+from dashboard.store import data
+from dashboard.store.queries import with_zones, zone_labels, zone_names
+from dashboard.web import ui
 from loaders.schema import ZONE_MISMATCH
 
 
@@ -69,9 +72,9 @@ def render() -> None:
         st.dataframe(_labelled(shown, lang), hide_index=True,
                      width="stretch", height=300,
                      column_config={i18n.column_label("reason", lang): st.column_config.TextColumn(width="large")})
-        if access.may_download(access.current_viewer(), "rejects"):   # roles allowed every layer
+        if access.may_download(sessions.current_viewer(), "rejects"):   # roles allowed every layer
             info = ui.export_info(layer="rejects", filters={"layer": pick, "search": query}, fmt="csv", crs=None,
-                                  rows=len(shown), personal=access.current_viewer().personal)
+                                  rows=len(shown), personal=sessions.current_viewer().personal)
             st.download_button(ui.t("q_download_rejects"), key=state.Q_DOWNLOAD,
                                data=ui.audited_download(lambda _: neutralise_formulas(shown).to_csv(index=False)
                                                         .encode("utf-8-sig"), info, page="quality"),

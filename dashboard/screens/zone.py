@@ -7,9 +7,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import brief, data, i18n, maps, state, ui, views
-from dashboard.access import current_viewer, may_download
-from dashboard.queries import (
+from dashboard import i18n, state
+from dashboard.briefing import pdf
+from dashboard.maps import draw
+from dashboard.security.access import may_download
+from dashboard.security.sessions import current_viewer
+from dashboard.store import data
+from dashboard.store.queries import (
     KPI_ROW_1,
     KPI_ROW_2,
     STATUS_LABELS,
@@ -20,6 +24,7 @@ from dashboard.queries import (
     zone_names,
     zone_street_parts,
 )
+from dashboard.web import ui, views
 from loaders.schema import empty_layer
 
 
@@ -93,22 +98,22 @@ def _brief_button(zone_id: str, lang: str) -> None:
     if not may_download(current_viewer(), "brief"):
         return
     try:
-        brief.register_font()
-    except brief.BriefError as exc:
+        pdf.register_font()
+    except pdf.BriefError as exc:
         st.caption(str(exc))
         return
-    target = data.store_choice().target
-    st.download_button(ui.t("mt_download"), data=lambda: brief.brief_pdf(target, zone_id, lang),
-                       file_name=brief.file_name(zone_id, data.built_at()), mime="application/pdf",
+    source = pdf.assemble(*data.brief_source())
+    st.download_button(ui.t("mt_download"), data=lambda: pdf.draw_brief(source, zone_id, lang),
+                       file_name=pdf.file_name(zone_id, data.built_at()), mime="application/pdf",
                        on_click="ignore", key="zone_brief", icon=":material/picture_as_pdf:",
                        help=ui.t("mt_download_help"))
 
 
 def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects: pd.DataFrame,
-              communities: pd.DataFrame, mode: str, lang: str) -> maps.OfflineMap:
+              communities: pd.DataFrame, mode: str, lang: str) -> draw.OfflineMap:
     bm = ui.basemap()
     zones_all = data.layer("zones")
-    zones_disp = views.zones_for_map(maps.display_polygons(zones_all, bm.display_crs), zones, None, "", str, lang)
+    zones_disp = views.zones_for_map(draw.display_polygons(zones_all, bm.display_crs), zones, None, "", str, lang)
     streets = data.layer("streets")
     # The street shading needs counts, not rows: the store counts them (issue 12); the points are
     # read only when the clustered view asks for them.
@@ -116,25 +121,25 @@ def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects
                               data.street_counts("enterprises", zone_id), data.street_counts("hotline", zone_id))
     enterprises = data.zone_frame(zone_id, "enterprises") if mode == "clustered" else empty_layer("enterprises")
     located = communities[communities.geometry.notna() & ~communities.geometry.is_empty]
-    layers = maps.ZoneMapLayers(
+    layers = draw.ZoneMapLayers(
         zone=zones_disp[zones_disp["zone_id"] == zone_id], zones=zones_disp,
-        streets=views.streets_for_map(maps.display_polygons(streets, bm.display_crs), data.streets_table(), None, "",
+        streets=views.streets_for_map(draw.display_polygons(streets, bm.display_crs), data.streets_table(), None, "",
                                       str, lang),
-        street_parts=views.street_parts_for_map(maps.display_polygons(parts, bm.display_crs), lang),
-        projects=views.projects_for_map(maps.display_points(projects, bm.display_crs), names, lang),
-        stations=views.stations_for_map(maps.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs), lang),
-        enterprises=maps.display_points(enterprises[["geometry"]], bm.display_crs),
-        communities=views.communities_for_map(maps.display_points(located, bm.display_crs), lang))
+        street_parts=views.street_parts_for_map(draw.display_polygons(parts, bm.display_crs), lang),
+        projects=views.projects_for_map(draw.display_points(projects, bm.display_crs), names, lang),
+        stations=views.stations_for_map(draw.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs), lang),
+        enterprises=draw.display_points(enterprises[["geometry"]], bm.display_crs),
+        communities=views.communities_for_map(draw.display_points(located, bm.display_crs), lang))
     legends = {"enterprises": ui.t("lyr_enterprises_agg"), "hotline": ui.t("mp_cases_per_km2"),
                "points": ui.t("lyr_projects") + " / " + ui.t("lyr_stations")}
-    legends |= {f"status:{k}": i18n.enum_label("status", k, lang) for k in maps.STATUS_COLOURS}
-    legends |= {f"kind:{k}": i18n.enum_label("station_kind", k, lang) for k in maps.STATION_COLOURS}
+    legends |= {f"status:{k}": i18n.enum_label("status", k, lang) for k in draw.STATUS_COLOURS}
+    legends |= {f"kind:{k}": i18n.enum_label("station_kind", k, lang) for k in draw.STATION_COLOURS}
     layer_names = {"streets": ui.t("lyr_streets"), "zones": ui.t("lyr_zones"), "zone": names.get(zone_id, zone_id),
                    "projects": ui.t("lyr_projects"), "stations": ui.t("lyr_stations"),
                    "enterprises_agg": ui.t("lyr_enterprises_agg"),
                    "enterprises_cluster": ui.t("lyr_enterprises_cluster"), "hotline": ui.t("lyr_hotline"),
                    "communities": ui.t("lyr_communities")}
-    return maps.zone_map(layers, names=layer_names, legends=legends, fmt_count=lambda v: i18n.fmt_int(v),
+    return draw.zone_map(layers, names=layer_names, legends=legends, fmt_count=lambda v: i18n.fmt_int(v),
                          fmt_density=views.compact_number, basemap=bm, note=ui.basemap_note(bm), enterprise_mode=mode)
 
 
@@ -146,11 +151,11 @@ def _pipeline(projects: pd.DataFrame, lang: str) -> None:
         return
     pipe["status_label"] = [i18n.enum_label("status", s, lang) for s in pipe["status"]]
     pipe["year"] = pipe["year"].replace({i18n.DASH: ui.t("no_year")})
-    domain = [i18n.enum_label("status", s, lang) for s in maps.STATUS_COLOURS]
+    domain = [i18n.enum_label("status", s, lang) for s in draw.STATUS_COLOURS]
     chart = alt.Chart(pipe).mark_bar().encode(
         x=alt.X("year:N", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
         y=alt.Y("count:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),  # no 0.5 project
-        color=alt.Color("status_label:N", scale=alt.Scale(domain=domain, range=list(maps.STATUS_COLOURS.values())),
+        color=alt.Color("status_label:N", scale=alt.Scale(domain=domain, range=list(draw.STATUS_COLOURS.values())),
                         legend=alt.Legend(title=None, orient="top", labelFontSize=13)),
         tooltip=[alt.Tooltip("year:N", title=ui.t("f_year")), alt.Tooltip("status_label:N", title=ui.t("f_status")),
                  alt.Tooltip("count:Q", title=ui.t("t_projects"))])

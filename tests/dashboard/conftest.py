@@ -74,7 +74,7 @@ ROLE_ACCOUNT = {"leader": "t_leader", "planner": "t_planner", "analyst": "t_anal
 
 def users_file(path: Path, accounts: dict[str, tuple[str, tuple[str, ...], str]] = ACCOUNTS) -> Path:
     """A users file holding ``accounts``, written by ``dashboard.users`` (argon2id hashes, 0600)."""
-    from dashboard.users import add_user
+    from dashboard.security.users import add_user
     for name, (role, grants, password) in accounts.items():
         add_user(path, name, role, grants, password)
     return path
@@ -92,7 +92,7 @@ def store_copy(folder: Path) -> Path:
 
 def sign_in(at, user: str, password: str | None = None):  # noqa: ANN001, ANN201 - AppTest
     """Fill the sign-in form of ``at`` and submit it (the run follows)."""
-    from dashboard.auth import SIGNIN_PASSWORD, SIGNIN_USER
+    from dashboard.security.sessions import SIGNIN_PASSWORD, SIGNIN_USER
     at.text_input(key=SIGNIN_USER).input(user)
     at.text_input(key=SIGNIN_PASSWORD).input(ACCOUNTS[user][2] if password is None else password)
     next(b for b in at.button if b.label in ("登录", "Sign in")).click()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.access import AccessError, Viewer, choose_store, visible_columns
 from dashboard.config import ConfigError, load_settings
+from dashboard.security.access import AccessError, Viewer, choose_store, visible_columns
 
 
 def test_no_users_serves_the_sample(tmp_path):

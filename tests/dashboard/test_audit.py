@@ -15,9 +15,10 @@ from shapely.geometry import Point
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import audit, export
-from dashboard.audit import AuditError, AuditLog, Entry
-from dashboard.export import ExportInfo
+from dashboard.exports import writers as export
+from dashboard.exports.writers import ExportInfo
+from dashboard.security import audit
+from dashboard.security.audit import AuditError, AuditLog, Entry
 from loaders.build import build
 from loaders.store import sqlalchemy_url
 from tests.postgis import PostGISServer
@@ -114,7 +115,7 @@ INFO = ExportInfo(user="t_analyst", role="analyst", layer="enterprises", filters
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "xlsx", "shp"])
 def test_exports_carry_who_when_and_masked(tmp_path, enterprises, fmt):
-    payload = export.to_bytes(enterprises, fmt, "wgs84", "enterprises", INFO)
+    payload = export.to_bytes(enterprises, export.ExportOptions(fmt, "wgs84", "enterprises", INFO))
     if fmt == "geojson":
         meta = json.loads(payload)["fengtai_export"]
         assert len(gpd.read_file(io.BytesIO(payload))) == 1

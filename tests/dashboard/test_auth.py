@@ -8,12 +8,12 @@ import stat
 import pandas as pd
 import pytest
 
-from dashboard import access, users
-from dashboard.access import Viewer, for_viewer, mask_name, mask_phone, may_download, may_open
-from dashboard.auth import header_identity, is_trusted
 from dashboard.config import ConfigError, load_settings
-from dashboard.pages import BY_KEY
-from dashboard.users import UsersError
+from dashboard.security import access, users
+from dashboard.security.access import Viewer, for_viewer, mask_name, mask_phone, may_download, may_open
+from dashboard.security.sessions import header_identity, is_trusted
+from dashboard.security.users import UsersError
+from dashboard.web.pages import BY_KEY
 
 
 class Headers(dict):

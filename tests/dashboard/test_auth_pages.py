@@ -12,7 +12,9 @@ import streamlit as st
 import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
-from dashboard import audit, auth, pages, users
+from dashboard.security import audit, users
+from dashboard.security import sessions as auth
+from dashboard.web import pages
 from tests.dashboard.conftest import (
     ACCOUNTS,
     APP,

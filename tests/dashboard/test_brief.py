@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from dashboard import brief, i18n
-from dashboard.queries import HotlineRate, order_zones
+from dashboard import i18n
+from dashboard.briefing import pdf as brief
+from dashboard.store.queries import HotlineRate, order_zones
 from loaders.build import build, ensure_sample_store
 from loaders.store import default_store_path, open_store
 from tests.conftest import REPO_ROOT

@@ -12,7 +12,7 @@ import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
 from dashboard import i18n
-from loaders.schema import STORE_COLUMNS
+from loaders.schema import STORE_COLUMNS, WARNING_KINDS
 from tests.dashboard.conftest import REPO_ROOT, run_page
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -188,7 +188,7 @@ def test_every_string_key_named_in_the_code_exists_in_both_languages():
 
 # ---------------------------------------------------------------- overview, zone, quality (issue 11)
 def test_overview_says_that_zones_overlap_with_the_figures(captured_maps):
-    from dashboard import data, queries
+    from dashboard.store import data, queries
     at = run_page("overview", {})
     assert not at.exception, [e.value for e in at.exception]
     zones_sum = data.zones_table()["investment_total"].sum()
@@ -241,5 +241,5 @@ def test_quality_page_shows_words_not_codes(captured_maps):
     assert not set(provenance["Precision"]) & {"coarse", "schematic", "official"}, set(provenance["Precision"])
     assert "Schematic extent".lower() in {str(v).lower() for v in provenance["Precision"]}
     warnings = next(f for f in frames if "Kind" in f.columns)
-    codes = set(i18n.WARNING_KINDS)
+    codes = set(WARNING_KINDS)
     assert not set(warnings["Kind"]) & codes, set(warnings["Kind"]) & codes

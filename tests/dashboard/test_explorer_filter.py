@@ -15,7 +15,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from dashboard import i18n, maps, queries, views
+from dashboard import i18n
+from dashboard.maps import draw as maps
+from dashboard.store import queries
+from dashboard.web import views
 from tests.dashboard.conftest import run_page
 
 

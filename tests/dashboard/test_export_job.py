@@ -16,8 +16,11 @@ import pytest
 import streamlit as st
 import streamlit_folium
 
-from dashboard import access, audit, export, export_job, state
-from dashboard.export import ExportInfo
+from dashboard import state
+from dashboard.exports import job as export_job
+from dashboard.exports import writers as export
+from dashboard.exports.writers import ExportInfo
+from dashboard.security import access, audit
 from loaders.build import ensure_sample_store
 from loaders.rowfilter import RowFilter
 from loaders.store import GeoPackageStore, open_store
@@ -84,8 +87,7 @@ def test_the_worker_writes_what_an_export_in_memory_writes(small_store, tmp_path
     assert status.done == status.total == expected_rows and status.fraction == 1.0
     assert all(a <= b for a, b in zip(seen, seen[1:])), "progress only moves forward"
     made = read_back(job.read(), fmt)
-    memory = read_back(export.to_bytes(store.read("hotline", rows=flt), fmt, "gcj02", "hotline", spec.info,
-                                       "labels", "zh", {"lize": "丽泽金融商务区"}), fmt)
+    memory = read_back(export.to_bytes(store.read("hotline", rows=flt), export.ExportOptions(fmt, "gcj02", "hotline", spec.info, "labels", "zh", {"lize": "丽泽金融商务区"})), fmt)
     key = "工单编号"
     pd.testing.assert_frame_equal(pd.DataFrame(made).sort_values(key).reset_index(drop=True),
                                   pd.DataFrame(memory).sort_values(key).reset_index(drop=True))
@@ -210,7 +212,7 @@ def test_page_filters_12345_by_date_and_category_and_refuses_xlsx_beyond_the_lim
     assert picked == store.count("hotline", flt) and 0 < picked < everything
     assert at.get("download_button"), "a small selection downloads at once"
     preview = at.dataframe[-1].value
-    assert set(preview["诉求类别"]) == {"停车难"} and set(preview["category_code"]) == {"parking"}
+    assert set(preview["诉求类别"]) == {"停车难"} and set(preview["诉求类别代码"]) == {"parking"}
     monkeypatch.setattr(export, "XLSX_MAX_ROWS", picked - 1)
     at.radio(key=state.DL_FORMAT).set_value("xlsx").run()
     assert not at.get("download_button") and any("CSV" in w.value for w in at.warning)
@@ -232,6 +234,6 @@ def test_page_prepares_a_large_selection_in_the_background(sample_page, monkeypa
         at.run()
         assert at.get("download_button") and any(job.spec.file_name in s.value for s in at.success)
         back = read_back(job.read(), "csv")
-        assert len(back) == rows and set(back["导出坐标系"]) == {"EPSG:4326"} and set(back["category_code"]) == {"roads"}
+        assert len(back) == rows and set(back["导出坐标系"]) == {"EPSG:4326"} and set(back["诉求类别代码"]) == {"roads"}
     finally:
         job.remove()

@@ -9,7 +9,9 @@ import pytest
 import streamlit as st
 import streamlit_folium
 
-from dashboard import export, i18n, queries
+from dashboard import i18n
+from dashboard.exports import writers as export
+from dashboard.store import queries
 from loaders.build import ensure_sample_store
 from loaders.rowfilter import RowFilter
 from loaders.store import open_store
@@ -63,7 +65,7 @@ def test_a_download_of_zone_stats_sums_to_the_store(store):
     stats = store.read("zone_stats")
     zones = store.read("zones")[["zone_id", "name", "geometry"]]
     layer = zones.merge(stats, on="zone_id")
-    back = pd.read_csv(io.BytesIO(export.to_bytes(layer, "csv", "wgs84", "zone_stats")), encoding="utf-8-sig")
+    back = pd.read_csv(io.BytesIO(export.to_bytes(layer, export.ExportOptions("csv", "wgs84", "zone_stats"))), encoding="utf-8-sig")
     for column in ("projects", "investment_total", "hotline_cases", "projects_delayed", "community_population"):
         assert back[column].sum() == pytest.approx(stats[column].sum()), column
 

@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from dashboard import i18n, maps, views
-from dashboard.assets import VENDOR_URL
+from dashboard import i18n
+from dashboard.maps import draw as maps
+from dashboard.maps.assets import VENDOR_URL
+from dashboard.web import views
 
 XSS = '<img src=x onerror="window.__xss=1">'
 

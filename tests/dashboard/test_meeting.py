@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from dashboard import i18n, meeting
-from dashboard.meeting_text import STRINGS
-from dashboard.queries import KPI_ROW_1, KPI_ROW_2, HotlineRate, zone_table
+from dashboard import i18n
+from dashboard.briefing import figures as meeting
+from dashboard.i18n.meeting import STRINGS
+from dashboard.maps import meeting as meeting_map
+from dashboard.store.queries import KPI_ROW_1, KPI_ROW_2, HotlineRate, zone_table
+from dashboard.web import slides
 from tests.dashboard.conftest import REPO_ROOT, XSS
 
 PER_10K, PER_KM2 = HotlineRate("per_10k"), HotlineRate("per_km2")
@@ -96,11 +99,11 @@ def test_a_missing_figure_is_a_dash_never_zero(missing) -> None:  # noqa: ANN001
 
 
 def test_figures_split_into_number_and_unit() -> None:
-    assert meeting.split_number("802.6 亿元") == ("", "802.6", " 亿元")
-    assert meeting.split_number("CNY 80.26 bn") == ("CNY ", "80.26", " bn")
-    assert meeting.split_number("98.6%") == ("", "98.6%", "")
-    assert meeting.split_number("1,118.2 件/万人") == ("", "1,118.2", " 件/万人")
-    assert meeting.split_number("—") == ("", "—", "")
+    assert slides.split_number("802.6 亿元") == ("", "802.6", " 亿元")
+    assert slides.split_number("CNY 80.26 bn") == ("CNY ", "80.26", " bn")
+    assert slides.split_number("98.6%") == ("", "98.6%", "")
+    assert slides.split_number("1,118.2 件/万人") == ("", "1,118.2", " 件/万人")
+    assert slides.split_number("—") == ("", "—", "")
 
 
 # ---------------------------------------------------------------- slides from a zone table
@@ -151,14 +154,14 @@ def test_the_overview_slide_shows_district_figures(tiny_zones) -> None:  # noqa:
 def test_slide_html_escapes_names_and_carries_the_slide_key(tiny_zones) -> None:  # noqa: ANN001
     order = meeting.slide_order(list(tiny_zones.index))
     slide = meeting.build_slide("lize", order, tiny_zones, {}, "zh", PER_10K)
-    head = meeting.slide_head_html(slide, playing=True, status="x")
+    head = slides.slide_head_html(slide, playing=True, status="x")
     assert XSS not in head and "&lt;img" in head
     assert 'data-slide="lize"' in head and 'data-playing="1"' in head
-    grid = meeting.kpis_html(slide.kpis)
+    grid = slides.kpis_html(slide.kpis)
     assert grid.count('class="mt-kpi"') == 11 and '<span class="mt-num">496.5</span>' in grid
     rows = meeting.comparison(tiny_zones, meeting.COMPARE_METRICS, "zh", PER_10K)
     assert [r["number"] for r in rows] == ["1", "2"] and rows[0]["zone_id"] == "lize"
-    table = meeting.comparison_html(rows, meeting.COMPARE_METRICS, "zh", PER_10K)
+    table = slides.comparison_html(rows, meeting.COMPARE_METRICS, "zh", PER_10K)
     assert XSS not in table and table.count("<tr data-zone=") == 2
 
 
@@ -177,7 +180,7 @@ def test_meeting_map_holds_every_view_offline_without_a_layer_control(tiny_polyg
     projects = gpd.GeoDataFrame({"project_id": ["P1", "P2", "P3"], "status": ["reserve", "completed", "reserve"]},
                                 geometry=[Point(116.30, 39.86), Point(116.15, 39.85), None], crs="EPSG:4326")
     members = pd.DataFrame({"layer": "projects", "record_id": ["P1", "P2"], "zone_id": ["lize", "hexi"]})
-    m = meeting.meeting_map(zones=tiny_polygons, streets=streets, projects=projects, members=members,
+    m = meeting_map.meeting_map(zones=tiny_polygons, streets=streets, projects=projects, members=members,
                             zone_labels={"lize": "丽泽", "hexi": "河西"}, status_labels={"reserve": "储备"},
                             legend_title="重大项目")
     page = m.get_root().render()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from dashboard import audit
+from dashboard.security import audit
 from loaders.build import build
 from loaders.errors import BuildError
 from loaders.store import open_store, sqlalchemy_url

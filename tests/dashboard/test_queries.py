@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from dashboard import queries
+from dashboard.store import queries
 
 
 @pytest.fixture()

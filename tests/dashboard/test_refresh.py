@@ -101,7 +101,7 @@ def test_store_broken_mid_session_shows_the_message_not_a_traceback(tmp_path, mo
 
 def test_store_changed_during_a_read_reruns_the_page(tmp_path, monkeypatch):
     """A swap between the token check and a layer read is noticed after the read, never mixed in."""
-    from dashboard import data
+    from dashboard.store import data
 
     _, store = overview_on_store(tmp_path, monkeypatch)
     token = data._store().build_token()

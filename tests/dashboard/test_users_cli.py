@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from dashboard import audit, users
-from dashboard.users import main
+from dashboard.security import audit, users
+from dashboard.security.users import main
 from tests.dashboard.conftest import REPO_ROOT
 
 

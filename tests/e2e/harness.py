@@ -127,7 +127,7 @@ class SignInServer(AppServer):
 
     def audit(self):  # noqa: ANN201 - pandas.DataFrame
         """The audit log this server writes (``dashboard.audit``), newest first."""
-        from dashboard import audit
+        from dashboard.security import audit
         return audit.AuditLog(audit.target_for(str(self.store))).read()
 
 

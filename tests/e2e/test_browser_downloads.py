@@ -75,6 +75,6 @@ def test_12345_filtered_by_date_and_category_downloads_as_counted(sample_server,
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert len(back) == counted
     assert set(back["导出坐标系"]) == {"GCJ-02"} and "coord_sys" not in back.columns
-    assert set(back["category_code"]) == {"parking"} and set(back["诉求类别"]) == {"停车难"}
+    assert set(back["诉求类别代码"]) == {"parking"} and set(back["诉求类别"]) == {"停车难"}
     received = pd.to_datetime(back["受理时间"])
     assert received.min() >= first and received.max() < pd.Timestamp(year=year, month=month, day=29)

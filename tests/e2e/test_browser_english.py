@@ -50,7 +50,7 @@ MAP_TEXTS = """() => Array.from(document.querySelectorAll(
 
 def proper_names() -> set[str]:
     """The store's Chinese proper names (streets, zones, communities): data, allowed in Chinese."""
-    from dashboard import data
+    from dashboard.store import data
     names: set[str] = set()
     for layer in ("streets", "zones", "communities"):
         names |= {str(n) for n in data.layer(layer)["name"].dropna()}

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Frame, Page
 
 from dashboard.i18n import t
-from dashboard.queries import ProjectFilter, filter_projects
+from dashboard.store.queries import ProjectFilter, filter_projects
 from tests.e2e.harness import SCREENSHOTS, map_frame
 from tests.e2e.test_browser import open_app
 

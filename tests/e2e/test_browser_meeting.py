@@ -28,8 +28,9 @@ import runpy
 from pathlib import Path
 
 import dashboard
-from dashboard import i18n, pages
-from dashboard.meeting_text import STRINGS
+from dashboard import i18n
+from dashboard.web import pages
+from dashboard.i18n.meeting import STRINGS
 
 for key, value in STRINGS.items():
     i18n.STRINGS.setdefault(key, value)

@@ -18,7 +18,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dashboard import i18n, pages
+from dashboard import i18n
+from dashboard.web import pages
 from tests.e2e.harness import (
     ACCOUNTS,
     ROLE_ACCOUNT,

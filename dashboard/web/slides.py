@@ -1,0 +1,57 @@
+"""The meeting page's slide HTML (every text escaped here), from :mod:`dashboard.briefing.figures`."""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+
+from dashboard import i18n
+from dashboard.briefing.figures import Kpi, Slide, metric_label
+from dashboard.store.queries import HotlineRate
+
+_NUMBER = re.compile(r"^(.*?)([-+]?[\d,]+(?:\.\d+)?%?|—)(.*)$")
+
+
+def split_number(text: str) -> tuple[str, str, str]:
+    """``"802.6 亿元"`` -> ``("", "802.6", " 亿元")``: the figure is drawn large, its unit small."""
+    match = _NUMBER.match(text)
+    return (match.group(1), match.group(2), match.group(3)) if match else ("", text, "")
+
+
+def slide_head_html(slide: Slide, playing: bool, status: str) -> str:
+    """The slide's title block; its ``data-slide`` is what the map and the tests follow."""
+    e = html.escape
+    return (f'<div class="mt-slide" data-testid="mt-slide" data-slide="{e(slide.key)}" '
+            f'data-playing="{1 if playing else 0}" style="--mt-colour:{e(slide.colour)}">'
+            f'<div class="mt-title"><span class="mt-bar"></span><h1 class="mt-name">{e(slide.title)}</h1>'
+            f'<span class="mt-kind">{e(slide.kind)}</span>'
+            f'<span class="mt-count">{slide.number} / {slide.total}</span>'
+            f'<span class="mt-status">{e(status)}</span></div>'
+            f'<div class="mt-headline" data-testid="mt-headline">{e(slide.headline)}</div></div>')
+
+
+def kpis_html(items: Sequence[Kpi], columns: int = 2) -> str:
+    """The KPI grid: label above, the figure large with its unit small, an optional note."""
+    e = html.escape
+    cells = []
+    for kpi in items:
+        before, number, after = split_number(kpi.value)
+        unit_before = f'<span class="mt-unit">{e(before)}</span>' if before else ""
+        unit_after = f'<span class="mt-unit">{e(after)}</span>' if after else ""
+        note = f'<div class="mt-kpi-note">{e(kpi.note)}</div>' if kpi.note else ""
+        cells.append(f'<div class="mt-kpi" data-metric="{e(kpi.metric)}"><div class="mt-kpi-label">{e(kpi.label)}</div>'
+                     f'<div class="mt-kpi-value" data-value="{e(kpi.value)}">{unit_before}'
+                     f'<span class="mt-num">{e(number)}</span>{unit_after}</div>{note}</div>')
+    return f'<div class="mt-kpis" style="--mt-cols:{columns}" data-testid="mt-kpis">{"".join(cells)}</div>'
+
+
+def comparison_html(rows: Sequence[Mapping[str, str]], metrics: Sequence[str], lang: str, policy: HotlineRate) -> str:
+    """The overview slide's zone table: number and colour, name, one column per metric."""
+    e = html.escape
+    head = "".join(f"<th>{e(metric_label(m, lang, policy))}</th>" for m in metrics)
+    body = "".join(
+        f'<tr data-zone="{e(r["zone_id"])}"><td class="mt-zone"><span class="mt-swatch" '
+        f'style="background:{e(r["colour"])}">{e(r["number"])}</span>{e(r["name"])}</td>'
+        + "".join(f"<td>{e(r[m])}</td>" for m in metrics) + "</tr>" for r in rows)
+    return (f'<table class="mt-compare" data-testid="mt-compare"><thead><tr><th>{e(i18n.t("mt_zone_col", lang))}</th>'
+            f"{head}</tr></thead><tbody>{body}</tbody></table>")
