@@ -115,16 +115,31 @@ def render() -> None:
     lang = ui.lang()
     ui.page_title("page_projects")
     st.markdown(DETAILS_CSS, unsafe_allow_html=True)
-
     members = data.members("projects")
     projects = data.layer("projects")
     zones_layer, streets_layer = data.layer("zones"), data.layer("streets")
     names = zone_names(zones_layer, lang)
-    streets = list(streets_layer["name"])
     ranges = filter_ranges(projects)
-    _seed(streets, ranges)
-
+    _seed(list(streets_layer["name"]), ranges)
     flt = _filter(ranges)
+    _filter_widgets(projects, members, zones_layer, streets_layer, names, ranges, flt, lang)
+    selected, sel, shown = _selection(projects, members, flt)
+    m, points, chosen = _explorer_map(selected, shown, flt, zones_layer, streets_layer, names, lang)
+    n_all = len(selected)
+    _status_line(projects, selected, len(points), sel, shown, ranges, lang)
+    left, right = st.columns([1.5, 1], gap="medium")
+    with left:
+        _map_clicks(m)
+    with right, st.container(key="ft_details"):
+        _details(chosen, shown, n_all, flt, names, lang)
+    if n_all:
+        _table(selected, shown, flt, names, lang)
+    _write_url(flt)
+
+
+def _filter_widgets(projects, members, zones_layer, streets_layer, names: dict[str, str],  # noqa: ANN001
+                    ranges: FilterRanges, flt: ProjectFilter, lang: str) -> None:
+    """The filter box: every option with its count under the other filters."""
     counts = option_counts(projects, members, flt)
 
     def with_count(facet: str, label: str, option: str) -> str:
@@ -162,13 +177,24 @@ def render() -> None:
         if swapped:
             st.caption(ui.t("x_inv_swapped", lo=f"{inv_lo:g}", hi=f"{inv_hi:g}"))
 
+
+
+def _selection(projects, members, flt: ProjectFilter) -> tuple:  # noqa: ANN001
+    """The projects the filter keeps (with their zones), the picked project and the one shown
+    (the pick, if the filter keeps it)."""
     selected = with_zones(filter_projects(projects, members, flt), "project_id", members)
     ids = set(selected["project_id"])
     sel = st.session_state.get(state.PF_SELECTED)
     if sel is not None and sel not in ids and st.session_state.get(state.PF_TOUCHED):
         sel = st.session_state[state.PF_SELECTED] = None  # the filter moved on: the old pick is gone
     shown = sel if sel in ids else None
+    return selected, sel, shown
 
+
+def _explorer_map(selected, shown, flt: ProjectFilter, zones_layer, streets_layer,  # noqa: ANN001
+                  names: dict[str, str], lang: str) -> tuple:
+    """The map of the selection, fitted to the pick or the filtered projects; with the points
+    drawn and the picked project's row."""
     bm = ui.basemap()
     points = draw.display_points(selected, bm.display_crs)
     district = tuple(float(v) for v in streets_layer.total_bounds)
@@ -185,8 +211,13 @@ def render() -> None:
                           streets=streets_disp, bounds=bounds or district,
                           legend_title=ui.t("f_status"), legend_items=legend, layer_name=ui.t("lyr_projects"),
                           selected=shown, basemap=bm, note=ui.basemap_note(bm))
+    return m, points, chosen
 
-    n_map, n_all = len(points), len(selected)
+
+def _status_line(projects, selected, n_map: int, sel, shown, ranges: FilterRanges, lang: str) -> None:  # noqa: ANN001
+    """How many projects the filter keeps (and how many have a place on the map); what to do
+    when none or when the pick is filtered out."""
+    n_all = len(selected)
     counts_text = ui.t("n_selected", n=i18n.fmt_int(n_all), inv=i18n.fmt_yi(selected["investment_total"].sum(), lang),
                        m=i18n.fmt_int(n_map), k=i18n.fmt_int(n_all - n_map)) if n_all else ""
     st.markdown(f'<div data-testid="ft-counts" data-map="{n_map}" data-table="{n_all}">{views.esc(counts_text)}</div>',
@@ -204,54 +235,63 @@ def render() -> None:
         else:
             st.info(ui.t("x_sel_unknown", id=sel))
 
-    left, right = st.columns([1.5, 1], gap="medium")
-    with left:
-        result = st_folium(m, key="projects_map", height=540, use_container_width=True,
-                           returned_objects=["last_active_drawing"])
-        clicked = ui.clicked_properties(result).get("project_id")
-        if clicked and clicked != st.session_state.get(state.PF_LAST_CLICK):
-            st.session_state[state.PF_LAST_CLICK] = clicked
-            st.session_state[state.PF_SELECTED] = clicked
+
+def _map_clicks(m) -> None:  # noqa: ANN001 - folium Map
+    """The map; a click on a project picks it."""
+    result = st_folium(m, key="projects_map", height=540, use_container_width=True,
+                       returned_objects=["last_active_drawing"])
+    clicked = ui.clicked_properties(result).get("project_id")
+    if clicked and clicked != st.session_state.get(state.PF_LAST_CLICK):
+        st.session_state[state.PF_LAST_CLICK] = clicked
+        st.session_state[state.PF_SELECTED] = clicked
+        st.rerun()
+
+
+def _details(chosen, shown, n_all: int, flt: ProjectFilter, names: dict[str, str], lang: str) -> None:  # noqa: ANN001
+    """The picked project's details, or the hint to pick one; the share and download links."""
+    st.markdown(f"**{ui.t('project_details')}**")
+    if shown is not None:
+        row = chosen.iloc[0]
+        st.subheader(str(row["name"]), anchor=False)
+        st.markdown(views.project_details_html(row.to_dict(), names, lang), unsafe_allow_html=True)
+        if row.geometry is None or row.geometry.is_empty:
+            st.caption(ui.t("x_sel_no_location"))
+    elif n_all:  # no hint to click when there is nothing to click
+        st.info(ui.t("click_project_hint"))
+    st.caption(ui.t("share_link"))
+    if n_all and access.may_download(sessions.current_viewer(), "projects"):  # not for a role without downloads
+        st.page_link(pages.path("downloads"), label=ui.t("download_filtered"),
+                     icon=":material/download:", query_params={"layer": "projects", **flt.to_query()})
+
+
+def _table(selected, shown, flt: ProjectFilter, names: dict[str, str], lang: str) -> None:  # noqa: ANN001
+    """The selection as a table, the pick highlighted; a row picks its project."""
+    table = views.project_table(selected.sort_values("investment_total", ascending=False), names, lang)
+    id_col = i18n.column_label("project_id", lang)
+    st.caption(ui.t("table_rows", n=i18n.fmt_int(len(table))))
+    if shown is not None:  # highlight column by column (no loop over rows)
+        hit = (table[id_col] == shown).to_numpy()
+        styled = table.style.apply(lambda col: np.where(hit, "background-color: #ffe8a3", ""), axis=0)
+    else:
+        styled = table
+    # One table widget per filter: a row picked under another filter must not pick the project
+    # that now sits in that row.
+    table_key = f"{state.PF_TABLE}_{zlib.crc32(repr(sorted(flt.to_query().items())).encode()):08x}"
+    event = st.dataframe(styled, hide_index=True, width="stretch", height=380, key=table_key,
+                         on_select="rerun", selection_mode="single-row",
+                         column_config={i18n.column_label("investment_total", lang):
+                                        st.column_config.NumberColumn(format="%.2f")})
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        picked = table.iloc[rows[0]][id_col]
+        if picked != st.session_state.get(state.PF_LAST_ROW):
+            st.session_state[state.PF_LAST_ROW] = picked
+            st.session_state[state.PF_SELECTED] = picked
             st.rerun()
-    with right, st.container(key="ft_details"):
-        st.markdown(f"**{ui.t('project_details')}**")
-        if shown is not None:
-            row = chosen.iloc[0]
-            st.subheader(str(row["name"]), anchor=False)
-            st.markdown(views.project_details_html(row.to_dict(), names, lang), unsafe_allow_html=True)
-            if row.geometry is None or row.geometry.is_empty:
-                st.caption(ui.t("x_sel_no_location"))
-        elif n_all:  # no hint to click when there is nothing to click
-            st.info(ui.t("click_project_hint"))
-        st.caption(ui.t("share_link"))
-        if n_all and access.may_download(sessions.current_viewer(), "projects"):  # not for a role without downloads
-            st.page_link(pages.path("downloads"), label=ui.t("download_filtered"),
-                         icon=":material/download:", query_params={"layer": "projects", **flt.to_query()})
 
-    if n_all:
-        table = views.project_table(selected.sort_values("investment_total", ascending=False), names, lang)
-        id_col = i18n.column_label("project_id", lang)
-        st.caption(ui.t("table_rows", n=i18n.fmt_int(len(table))))
-        if shown is not None:  # highlight column by column (no loop over rows)
-            hit = (table[id_col] == shown).to_numpy()
-            styled = table.style.apply(lambda col: np.where(hit, "background-color: #ffe8a3", ""), axis=0)
-        else:
-            styled = table
-        # One table widget per filter: a row picked under another filter must not pick the project
-        # that now sits in that row.
-        table_key = f"{state.PF_TABLE}_{zlib.crc32(repr(sorted(flt.to_query().items())).encode()):08x}"
-        event = st.dataframe(styled, hide_index=True, width="stretch", height=380, key=table_key,
-                             on_select="rerun", selection_mode="single-row",
-                             column_config={i18n.column_label("investment_total", lang):
-                                            st.column_config.NumberColumn(format="%.2f")})
-        rows = event.selection.rows if event is not None else []
-        if rows:
-            picked = table.iloc[rows[0]][id_col]
-            if picked != st.session_state.get(state.PF_LAST_ROW):
-                st.session_state[state.PF_LAST_ROW] = picked
-                st.session_state[state.PF_SELECTED] = picked
-                st.rerun()
 
+def _write_url(flt: ProjectFilter) -> None:
+    """The page's URL says the filter and the pick (a shared link opens the same view)."""
     query = explorer_query(flt, st.session_state.get(state.PF_SELECTED), st.query_params.to_dict())
     st.session_state[state.PF_URL] = explorer_params(query)
     if st.query_params.to_dict() != query:

@@ -45,10 +45,10 @@ def _draw(font: str) -> bytes:
     return buffer.getvalue()
 
 
-def _check_pdf(pdf: bytes) -> None:
+def _check_pdf(pdf: bytes, text: str | None = None) -> None:
     """The Chinese reads back, and every TrueType font is an embedded subset (FontFile2, 'ABCDEF+')."""
     page = PdfReader(io.BytesIO(pdf)).pages[0]
-    assert re.sub(r"\s+", "", TEXT) in re.sub(r"\s+", "", page.extract_text())
+    assert re.sub(r"\s+", "", text or TEXT) in re.sub(r"\s+", "", page.extract_text())
     truetype = [f.get_object() for f in page["/Resources"]["/Font"].values()
                 if f.get_object()["/Subtype"] == "/TrueType"]
     assert truetype, "no TrueType font in the PDF"
@@ -167,3 +167,25 @@ def test_brief_font_with_every_system_font_directory_hidden(tmp_path: Path) -> N
     _check_pdf(pdf_path.read_bytes())
     # The mounts were private: outside the namespace nothing covers the system font directory.
     assert "/usr/share/fonts" not in [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+
+
+def test_the_zone_brief_command_with_every_system_font_directory_hidden(tmp_path: Path) -> None:
+    """Issue 18.1 end to end: ``python -m dashboard.brief`` on the sample store, in a namespace
+    with no system font at all, writes the brief; its Chinese reads back from the PDF."""
+    from loaders.build import ensure_sample_store
+    from loaders.store import default_store_path
+
+    if shutil.which("unshare") is None:
+        _unavailable("no unshare command (util-linux)")
+    ensure_sample_store()
+    out = tmp_path / "lize.pdf"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([*_unshare(), "sh", "-c", HIDE, "sh",
+                          sys.executable, "-m", "dashboard.brief", "--store", str(default_store_path()),
+                          "--zone", "lize", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=REPO_ROOT, env=env)
+    if run.returncode != 0 and "mount" in run.stderr and "permission" in run.stderr.lower():
+        _unavailable(run.stderr.strip())
+    assert run.returncode == 0, run.stderr[-2000:]
+    _check_pdf(out.read_bytes(), "丽泽金融商务区")
+    _check_pdf(out.read_bytes(), "重大项目")
