@@ -4,7 +4,7 @@ from __future__ import annotations
 
 STRINGS: dict[str, tuple[str, str]] = {
     # scale and faults (issue 12: owned by the data-layer work; add keys here only)
-    "store_down": ("数据库暂不可用，显示的是 {time} 的数据。数据库恢复后页面会自动更新。",
+    "store_down": ("数据库暂时无法访问，显示的是 {time} 的数据。数据库恢复后页面会自动更新。",
                    "The database is unavailable for now: showing the data built at {time}. The page updates by "
                    "itself when the database is back."),
     # app and navigation

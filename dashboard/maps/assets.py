@@ -13,7 +13,7 @@ from pathlib import Path
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"   # beside app.py: what Streamlit serves
 VENDOR_DIR = STATIC_DIR / "vendor"
 VENDOR_URL = "/app/static/vendor"
 

@@ -21,8 +21,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import i18n, state
+from dashboard.exports import formats, writers
 from dashboard.exports import job as export_job
-from dashboard.exports import writers
 from dashboard.security import access, audit, sessions
 from dashboard.store import data
 from dashboard.store.queries import ProjectFilter, filter_projects, zone_names
@@ -255,7 +255,7 @@ def _download(chosen: Selection, options: writers.ExportOptions, name: str, rows
     """The download button: the file made when clicked (small), or prepared in the background (large)."""
     fmt = options.fmt
     if not writers.fits(fmt, rows):
-        st.warning(ui.t("dx_xlsx_limit", n=i18n.fmt_int(rows), max=i18n.fmt_int(writers.XLSX_MAX_ROWS)))
+        st.warning(ui.t("dx_xlsx_limit", n=i18n.fmt_int(rows), max=i18n.fmt_int(formats.XLSX_MAX_ROWS)))
         return
     label = f"{ui.t('d_button')} {writers.FORMATS[fmt].label}"
     if chosen.frame is not None:

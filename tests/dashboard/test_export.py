@@ -15,6 +15,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
+from dashboard.exports import formats
 from dashboard.exports import writers as export
 from loaders.schema import ALL_LAYERS, LAYERS
 
@@ -218,7 +219,7 @@ def test_a_file_written_in_chunks_equals_one_written_at_once(tmp_path, hotline, 
 
 
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(tmp_path, hotline, monkeypatch):
-    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 2)
     assert not export.fits("xlsx", 3) and export.fits("xlsx", 2) and export.fits("csv", 3)
     with pytest.raises(export.ExportError, match="CSV or GeoPackage"):
         export.write_file(hotline, tmp_path / "x.xlsx", export.ExportOptions("xlsx", "wgs84", "hotline"))

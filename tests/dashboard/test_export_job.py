@@ -17,6 +17,7 @@ import streamlit as st
 import streamlit_folium
 
 from dashboard import state
+from dashboard.exports import formats
 from dashboard.exports import job as export_job
 from dashboard.exports import writers as export
 from dashboard.exports.writers import ExportInfo
@@ -160,7 +161,7 @@ def test_a_finished_job_is_served_only_once_audited(small_store, tmp_path):
 
 
 def test_the_xlsx_limit_stops_a_job_before_it_writes_a_broken_file(small_store, tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 500)
+    monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 500)
     store = open_store(small_store)
     spec = spec_for("hotline", None, "xlsx", total=3000, chunk_rows=200)
     with pytest.raises(export.ExportError, match="CSV or GeoPackage"):
@@ -213,7 +214,7 @@ def test_page_filters_12345_by_date_and_category_and_refuses_xlsx_beyond_the_lim
     assert at.get("download_button"), "a small selection downloads at once"
     preview = at.dataframe[-1].value
     assert set(preview["诉求类别"]) == {"停车难"} and set(preview["诉求类别代码"]) == {"parking"}
-    monkeypatch.setattr(export, "XLSX_MAX_ROWS", picked - 1)
+    monkeypatch.setattr(formats, "XLSX_MAX_ROWS", picked - 1)
     at.radio(key=state.DL_FORMAT).set_value("xlsx").run()
     assert not at.get("download_button") and any("CSV" in w.value for w in at.warning)
     name = at.text_input[0].value

@@ -2,7 +2,7 @@
 
 A real Chromium session on a running app that reads a PostGIS store as the read-only role.
 The test stops the PostgreSQL server: a reload shows the last good build with the note
-"数据库暂不可用，显示的是 <time> 的数据", the map and figures, and no traceback. It starts
+"数据库暂时无法访问，显示的是 <time> 的数据", the map and figures, and no traceback. It starts
 the server again: the page recovers by itself (no reload), the note goes away.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 PROJECTS = ("项目编号,项目名称,项目状态,项目级别,产业类别,总投资(万元),经度,纬度,所属街镇\n"
             "F-1,故障测试项目甲,在建,市级,金融,120000,116.312,39.866,\n"
             "F-2,故障测试项目乙,储备,区级,住房,5000,116.30,39.85,\n")
-NOTE = "数据库暂不可用"
+NOTE = "数据库暂时无法访问"
 
 
 @pytest.fixture()
