@@ -33,7 +33,7 @@ from loaders.indicators import (
     project_schedule,
 )
 from loaders.membership import empty_members, member_rows
-from loaders.place import Boundaries, place_layer
+from loaders.place import Boundaries, place_layer, street_reason_en
 from loaders.read import LayerTable, find_layer_files, read_layer_file
 from loaders.report import (
     REJECT_COLUMNS,
@@ -114,7 +114,11 @@ def _source_files(source: Path, report: dict) -> dict[str, Path]:
     add_warnings(report, [Warning(file=name, value=name, kind="unknown_file",
                                   message=f"文件 {name} 不对应任何图层，未读取；文件名应为 projects/enterprises/"
                                           "stations/hotline/communities/streets/zones 加 "
-                                          ".csv/.xlsx/.geojson/.gpkg/.zip") for name in unknown])
+                                          ".csv/.xlsx/.geojson/.gpkg/.zip",
+                                  message_en=f"The file “{name}” matches no layer and is not read; a file name should "
+                                             "be projects, enterprises, stations, hotline, communities, streets or "
+                                             "zones, followed by .csv, .xlsx, .geojson, .gpkg or .zip.")
+                          for name in unknown])
     if not any(layer in files for layer in POINT_LAYERS):
         raise BuildError(f"{source} 中没有任何数据文件（projects.*、enterprises.*、stations.*、hotline.*、"
                          "communities.*）；请检查 --source 指向的文件夹和文件名。")
@@ -278,7 +282,7 @@ def _with_record_ids(layer: str, path: Path, frame: gpd.GeoDataFrame) -> _Keyed:
         return _Keyed(frame, pd.DataFrame(columns=REJECT_COLUMNS))
     ids = community_ids(frame)
     problems = Problems(frame.index)
-    reject_duplicates(problems, ids, frame[SOURCE_ROW], "社区")
+    reject_duplicates(problems, ids, frame[SOURCE_ROW], "社区", "community")
     keep = ~problems.rejected
     return _Keyed(frame.assign(community_id=ids).loc[keep], problems.to_rejects(layer, path.name, frame))
 
@@ -304,26 +308,36 @@ def _bundled(layer: str, report: dict) -> gpd.GeoDataFrame:
     return frame
 
 
-# An invalid polygon (a self-crossing ring, a hole touching its shell...) is repaired with
-# shapely.make_valid when the repair moves its area by at most this share; else rejected.
-REPAIR_MAX_AREA_CHANGE = 0.01
+# An invalid polygon (a self-crossing ring, a hole touching its shell...) is repaired when the
+# repair is unambiguous: two standard repairs agree on its area within this share of each other.
+REPAIR_MAX_DISAGREEMENT = 0.01
 
 
 @dataclass
 class PolygonCheck:
-    """What ``_check_polygons`` found: the geometry to store (repaired where that was safe),
-    the rows rejected for their geometry, and the areas (m², in ``METRIC_CRS``) of each
-    invalid polygon before and after ``make_valid``."""
+    """What ``_check_polygons`` found: the geometry as given and the geometry to store (the
+    structure repair where the repair was unambiguous), the rows rejected for their geometry,
+    and for each invalid polygon the areas (m², in ``METRIC_CRS``) of its two repairs (0 when
+    a repair leaves no polygon)."""
+    given: gpd.GeoSeries
     geometry: gpd.GeoSeries
-    rejected: pd.Series          # bool: not a polygon, empty, or invalid and not safely repairable
-    repaired: pd.Series          # bool: was invalid, repaired, kept
-    area_before_m2: pd.Series    # NaN unless the geometry was invalid
-    area_after_m2: pd.Series
+    rejected: pd.Series            # bool: not a polygon, empty, or invalid with no unambiguous repair
+    repaired: pd.Series            # bool: was invalid, repaired, kept
+    area_structure_m2: pd.Series   # NaN unless the geometry was invalid
+    area_linework_m2: pd.Series
 
 
 def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Only the Polygon parts of each geometry, as a Polygon or MultiPolygon (None when none)."""
+    """Only the Polygon parts of each geometry, as a Polygon or MultiPolygon (None when none).
+
+    Collections are flattened all the way down: linework's result is often a collection that
+    holds a MultiPolygon besides lines."""
     parts, index = shapely.get_parts(geoms, return_index=True)
+    while (nested := shapely.get_type_id(parts) >= 4).any():   # Multi* and GeometryCollection
+        inner, at = shapely.get_parts(parts[nested], return_index=True)
+        parts, index = np.concatenate([parts[~nested], inner]), np.concatenate([index[~nested], index[nested][at]])
+    order = np.argsort(index, kind="stable")
+    parts, index = parts[order], index[order]
     is_polygon = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
     parts, index = parts[is_polygon], index[is_polygon]
     out = np.full(len(geoms), None, dtype=object)   # rows with no polygon part stay None
@@ -332,81 +346,133 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     return np.where(shapely.get_num_geometries(out) == 1, shapely.get_geometry(out, 0), out)
 
 
-def _make_valid_polygons(geoms: np.ndarray) -> np.ndarray:
-    try:   # GEOS >= 3.10: rings fixed one by one, shells unioned, holes subtracted; no collapsed lines
-        fixed = shapely.make_valid(geoms, method="structure", keep_collapsed=False)
-    except (TypeError, ValueError, shapely.errors.UnsupportedGEOSVersionError):
-        fixed = shapely.make_valid(geoms)
-    return _polygonal_parts(fixed)
+def _repairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two standard repairs of ``geoms``, polygonal parts only (None where none is left).
+
+    ``shapely.make_valid`` with ``method="structure", keep_collapsed=False`` (each ring made
+    valid on its own, shells unioned, holes subtracted, collapsed parts dropped) and with
+    ``method="linework"`` (all the lines noded, the faces they bound alternately in and out).
+    """
+    structure = _polygonal_parts(shapely.make_valid(geoms, method="structure", keep_collapsed=False))
+    linework = _polygonal_parts(shapely.make_valid(geoms, method="linework"))
+    return structure, linework
+
+
+def _metric_area(geoms: np.ndarray, crs: object) -> np.ndarray:  # noqa: ANN401 - any CRS geopandas takes
+    """Areas (m², ``METRIC_CRS``) of ``geoms`` in ``crs``; 0 where a geometry is None."""
+    return gpd.GeoSeries(geoms, crs=crs).to_crs(METRIC_CRS).area.fillna(0.0).to_numpy()
 
 
 def _check_polygons(frame: gpd.GeoDataFrame, problems: Problems) -> PolygonCheck:
-    """Reject what is not a polygon; repair invalid polygons unless that changes their area.
+    """Reject what is not a polygon; repair an invalid polygon when the repair is unambiguous.
 
-    An invalid polygon is replaced by ``shapely.make_valid`` (structure method, polygonal
-    parts only) when the repaired area is within ``REPAIR_MAX_AREA_CHANGE`` of the area
-    before, which is the area shapely gives the invalid geometry: per polygon, the
-    absolute shoelace area of its exterior ring minus those of its holes, with a
-    self-crossing ring's loops counted with their own orientation (so a twisted loop
-    subtracts). A big bow-tie thus measures the difference of its lobes before and their
-    sum after, and is rejected; a tiny crossing moves the area by a few m², and is
-    repaired. Areas are in ``METRIC_CRS``; the repair itself is done in the stored CRS.
+    The area of an invalid ring is no yardstick: a self-crossing ring's loops cancel in
+    the shoelace sum, so a thin spike that crosses the boundary makes it "lose" area it
+    never lost. Instead an invalid polygon is repaired twice, with ``shapely.make_valid``'s
+    structure and linework methods (polygonal parts only, ``_repairs``). When both leave a
+    polygon and their areas are within ``REPAIR_MAX_DISAGREEMENT`` of each other (relative
+    to the larger), the repair is unambiguous and the structure result is stored (a
+    ``geometry_repaired`` warning says so, ``_repair_warnings``). When they disagree (a ring
+    that folds over itself: linework makes the doubly covered part a hole, structure fills
+    it) or leave no polygon (a collapsed ring), the row is rejected with both areas. Areas
+    are in ``METRIC_CRS``; the repairs themselves are done in the stored CRS.
     """
     geom = frame.geometry
     kinds = geom.geom_type
     not_polygon = geom.isna() | geom.is_empty | ~kinds.isin(["Polygon", "MultiPolygon"])
-    problems.add(not_polygon, "geometry", kinds.fillna("空"),
-                 "几何不是面（Polygon/MultiPolygon）或为空 (not a polygon)")
+    problems.add(not_polygon, "geometry", kinds.fillna("空"), "几何不是面（Polygon/MultiPolygon）或为空",
+                 "The geometry is not a polygon (Polygon or MultiPolygon), or it is empty.")
     invalid = ~not_polygon & ~geom.is_valid
-    geometry = gpd.GeoSeries(geom.to_numpy(), index=frame.index, crs=frame.crs)
-    before = pd.Series(np.nan, index=frame.index)
-    after = pd.Series(np.nan, index=frame.index)
+    given = gpd.GeoSeries(geom.to_numpy(), index=frame.index, crs=frame.crs)
+    geometry = given.copy()
+    area_structure = pd.Series(np.nan, index=frame.index)
+    area_linework = pd.Series(np.nan, index=frame.index)
     repaired = pd.Series(False, index=frame.index)
     unrepairable = pd.Series(False, index=frame.index)
     if invalid.any():
-        fixed = _make_valid_polygons(geom[invalid].to_numpy())
-        before[invalid] = gpd.GeoSeries(geom[invalid].to_numpy(), crs=frame.crs).to_crs(METRIC_CRS).area.to_numpy()
-        after[invalid] = gpd.GeoSeries(fixed, crs=frame.crs).to_crs(METRIC_CRS).area.fillna(0.0).to_numpy()
-        change = (after - before).abs() / before.where(before > 0)
-        safe = invalid & change.le(REPAIR_MAX_AREA_CHANGE) & (after > 0)
-        unrepairable = invalid & ~safe
-        repaired = safe
-        geometry[invalid] = fixed
-        geometry[unrepairable] = geom[unrepairable]   # left as read; the row is rejected
-        reasons = ("几何无效（自相交等），且无法安全修复，已拒绝：修复前面积（按原坐标环计算）" + before.map(_m2)
-                   + "，自动修复（make_valid，只保留面）后" + after.map(lambda a: "面积 " + _m2(a) if a > 0 else "没有剩下任何面")
-                   + "，面积变化 " + change.map(_pct) + f"，超过 {REPAIR_MAX_AREA_CHANGE:.0%}；请在 GIS 软件中修复 "
-                   "(invalid geometry that could not be repaired safely: area " + before.map(_m2)
-                   + " before, " + after.map(_m2) + " after repair)")
-        problems.add(unrepairable, "geometry", kinds, reasons)
-    return PolygonCheck(geometry, not_polygon | unrepairable, repaired, before, after)
+        structure, linework = _repairs(geom[invalid].to_numpy())
+        area_structure[invalid] = _metric_area(structure, frame.crs)
+        area_linework[invalid] = _metric_area(linework, frame.crs)
+        larger = np.maximum(area_structure, area_linework)
+        gap = (area_structure - area_linework).abs() / larger.where(larger > 0)
+        none_left = invalid & ((area_structure <= 0) | (area_linework <= 0))
+        disagree = invalid & ~none_left & gap.gt(REPAIR_MAX_DISAGREEMENT)
+        repaired = invalid & ~none_left & ~disagree
+        unrepairable = invalid & ~repaired
+        geometry[repaired] = structure[repaired[invalid].to_numpy()]
+        both_none = (area_structure <= 0) & (area_linework <= 0)
+        reasons_zh = pd.Series(
+            "几何无效（自相交等），且无法明确修复，已拒绝：两种标准修复结果不一致——make_valid 的 structure 方法修复后"
+            + area_structure.map(_area_zh) + "，linework 方法修复后" + area_linework.map(_area_zh)
+            + "，相差 " + gap.map(_pct_zh) + f"，超过 {REPAIR_MAX_DISAGREEMENT:.0%}；请在 GIS 软件中修复",
+            index=frame.index).where(~both_none,
+            "几何无效（自相交等），无法修复，已拒绝：两种标准修复（make_valid 的 structure 与 linework 方法）后都没有"
+            "剩下任何面（面积均为 0 m²），可能是退化（面积为零）的环；请在 GIS 软件中修复")
+        reasons_en = pd.Series(
+            "Invalid geometry (self-crossing or similar) with no unambiguous repair, rejected: the two standard "
+            "repairs disagree (make_valid's structure method leaves " + area_structure.map(_area_en)
+            + ", its linework method " + area_linework.map(_area_en) + ", " + gap.map(_pct_en)
+            + f" apart, more than {REPAIR_MAX_DISAGREEMENT:.0%}). Please repair it in GIS software.",
+            index=frame.index).where(~both_none,
+            "Invalid geometry (self-crossing or similar) that cannot be repaired, rejected: no polygon left after "
+            "either standard repair (make_valid's structure and linework methods both leave 0 m²); the ring is "
+            "probably collapsed (zero area). Please repair it in GIS software.")
+        problems.add(unrepairable, "geometry", kinds, reasons_zh, reasons_en)
+    return PolygonCheck(given, geometry, not_polygon | unrepairable, repaired, area_structure, area_linework)
 
 
 def _m2(area: float) -> str:
     return f"{area:,.0f} m²" if pd.notna(area) else "?"
 
 
-def _pct(share: float) -> str:
-    """A relative change (0.01 = 1 %) for a message."""
+def _area_zh(area: float) -> str:
+    return "面积 " + _m2(area) if area > 0 else "没有剩下任何面"
+
+
+def _area_en(area: float) -> str:
+    return "an area of " + _m2(area) if area > 0 else "no polygon left"
+
+
+def _pct_zh(share: float) -> str:
+    """A relative difference (0.01 = 1 %) for a Chinese message."""
     if pd.isna(share) or np.isinf(share):
-        return "无法计算（修复前面积为 0）"
+        return "无法计算"
     return "不足 0.0001%" if abs(share) < 5e-7 else f"{share * 100:.4f}%"
 
 
+def _pct_en(share: float) -> str:
+    """A relative difference (0.01 = 1 %) for an English message."""
+    if pd.isna(share) or np.isinf(share):
+        return "an unknown share"
+    return "less than 0.0001%" if abs(share) < 5e-7 else f"{share * 100:.4f}%"
+
+
+def _wkt_wgs84(geoms: gpd.GeoSeries) -> pd.Series:
+    """WKT of ``geoms`` in EPSG:4326, rounded to 6 decimals (a before/after picture, not a survey)."""
+    wgs84 = geoms.to_crs("EPSG:4326") if geoms.crs is not None else geoms
+    return pd.Series(shapely.to_wkt(wgs84.to_numpy(), rounding_precision=6), index=geoms.index)
+
+
 def _repair_warnings(layer: str, path: Path, frame: pd.DataFrame, check: PolygonCheck, labels: pd.Series,
-                     keep: pd.Series) -> list[Warning]:
-    """One ``geometry_repaired`` warning per kept row whose invalid polygon was repaired (a few
-    boundary polygons: a loop is fine)."""
+                     labels_en: pd.Series, keep: pd.Series) -> list[Warning]:
+    """One ``geometry_repaired`` warning per kept row whose invalid polygon was repaired, with the
+    polygon before and after as WKT (a few boundary polygons: a loop is fine)."""
+    rows = frame.index[check.repaired & keep]
+    before, after = _wkt_wgs84(check.given[rows]), _wkt_wgs84(check.geometry[rows])
     out = []
-    for i in frame.index[check.repaired & keep]:
-        before, after = float(check.area_before_m2[i]), float(check.area_after_m2[i])
+    for i in rows:
+        structure, linework = float(check.area_structure_m2[i]), float(check.area_linework_m2[i])
+        gap = abs(structure - linework) / max(structure, linework)
+        zh = (f"{labels[i]}的边界几何无效（自相交等），已自动修复后使用：两种标准修复结果一致（make_valid 的 structure "
+              f"方法修复后面积 {_m2(structure)}，linework 方法 {_m2(linework)}，相差 {_pct_zh(gap)}，不超过 "
+              f"{REPAIR_MAX_DISAGREEMENT:.0%}），采用 structure 方法的结果；建议在 GIS 软件中核对")
+        en = (f"The boundary of {labels_en[i]} was invalid (self-crossing or similar) and has been repaired: the two "
+              f"standard repairs agree (an area of {_m2(structure)} by make_valid's structure method, "
+              f"{_m2(linework)} by its linework method, {_pct_en(gap)} apart, within {REPAIR_MAX_DISAGREEMENT:.0%}), "
+              "and the structure result is used. Please check it in GIS software.")
         out.append(Warning(layer=layer, file=path.name, row=int(frame.at[i, SOURCE_ROW]), column="geometry",
-                           value=str(labels[i]), kind="geometry_repaired",
-                           message=f"{labels[i]}的边界几何无效（自相交等），已自动修复（make_valid，只保留面）后使用："
-                                   f"修复前面积（按原坐标环计算）{_m2(before)}，修复后 {_m2(after)}，"
-                                   f"变化 {after - before:+,.0f} m²（{_pct(abs(after - before) / before)}）；"
-                                   f"建议在 GIS 软件中核对 (invalid polygon repaired: area {_m2(before)} before "
-                                   f"(shoelace area of the rings as given), {_m2(after)} after, in {METRIC_CRS})"))
+                           value=str(labels[i]), kind="geometry_repaired", message=zh, message_en=en,
+                           geometry_before=before[i], geometry_after=after[i]))
     return out
 
 
@@ -420,7 +486,7 @@ def _read_boundary_file(layer: str, path: Path) -> LayerTable:
 
 def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
     """Official street polygons: names resolved (a 9/12-digit code decides an old or ambiguous
-    name), repeats and bad geometry refused, invalid rings repaired where that is safe."""
+    name), repeats and bad geometry refused, invalid rings repaired where the repair is unambiguous."""
     table = _read_boundary_file("streets", path)
     raw = table.frame
     problems = Problems(raw.index)
@@ -430,9 +496,10 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
         by_code = raw["code"].astype(str).str.strip().map(
             lambda c: UNITS.get(c.ljust(12, "0")[:12], (None,))[0] if c[:6] == "110106" else None)
         names = by_code.fillna(names)
-    problems.add(names.isna(), "name", raw["name"], reasons.fillna("街镇名称无法识别"))
+    reasons_en = raw["name"].map(lambda v: _capitalised(street_reason_en(v) or "the street name is not recognised."))
+    problems.add(names.isna(), "name", raw["name"], reasons.fillna("街镇名称无法识别"), reasons_en)
     problems.add(names.duplicated(keep="first") & names.notna(), "name", raw["name"],
-                 "同一街镇出现多次，保留第一条 (duplicate street)")
+                 "同一街镇出现多次，保留第一条", "The street appears more than once; the first one is kept.")
     check = _check_polygons(raw, problems)
     population = pd.to_numeric(raw.get("population", pd.Series(None, index=raw.index)), errors="coerce")
     keep = ~problems.rejected
@@ -446,7 +513,9 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
         "precision": "official", "source": path.name,
     }, geometry=check.geometry, crs=STORAGE_CRS).loc[keep]
     rejects = problems.to_rejects("streets", path.name, raw)
-    warnings = [*table.notes, *_repair_warnings("streets", path, raw, check, names.fillna(raw["name"]), keep)]
+    labels = names.fillna(raw["name"]).astype(str)
+    warnings = [*table.notes, *_repair_warnings("streets", path, raw, check, labels, labels.map(_street_name_en),
+                                                keep)]
     add_layer(report, "streets", path.name, len(raw), len(out), rejects, warnings, 0.0)
     if out.empty:
         raise BuildError(f"{path.name}: 没有一条可用的街镇边界（全部被拒绝），无法落点；原因见报告。")
@@ -456,15 +525,47 @@ def _official_streets(path: Path, report: dict) -> gpd.GeoDataFrame:
         add_warnings(report, [Warning(
             layer="streets", file=path.name, column="geometry", value="、".join(bad_geometry),
             count=len(bad_geometry), kind="streets_geometry_rejected",
-            message=f"正式边界中有 {len(bad_geometry)} 个街镇的几何无效且无法安全修复（或不是面），已拒绝，"
-                    f"未使用：{'、'.join(bad_geometry)}；原因见拒绝清单，其范围内的坐标无法落入这些街镇 "
-                    "(streets present in the file but rejected for their geometry)")])
+            message=f"正式边界中有 {len(bad_geometry)} 个街镇的几何无效且无法明确修复（或不是面），已拒绝，"
+                    f"未使用：{'、'.join(bad_geometry)}；原因见拒绝清单，其范围内的坐标无法落入这些街镇",
+            message_en=f"{_count_en(len(bad_geometry), 'street')} in the official boundaries "
+                       f"{'has' if len(bad_geometry) == 1 else 'have'} an invalid geometry with no unambiguous repair "
+                       f"(or not a polygon) and {'is' if len(bad_geometry) == 1 else 'are'} rejected, not used: "
+                       f"{_street_names_en(bad_geometry)}. The reasons are in the rejects; coordinates within "
+                       f"{'it' if len(bad_geometry) == 1 else 'them'} cannot be placed in "
+                       f"{'this street' if len(bad_geometry) == 1 else 'these streets'}.")])
     missing = sorted(set(CODE_BY_NAME) - set(out["name"]) - set(bad_geometry))
     if missing:
         add_warnings(report, [Warning(layer="streets", file=path.name, column="name", value="、".join(missing),
                                       count=len(missing), kind="streets_missing",
-                                      message=f"正式边界中缺少 {len(missing)} 个街镇：{'、'.join(missing)}")])
+                                      message=f"正式边界中缺少 {len(missing)} 个街镇：{'、'.join(missing)}",
+                                      message_en=f"{_count_en(len(missing), 'street')} "
+                                                 f"{'is' if len(missing) == 1 else 'are'} missing from the official "
+                                                 f"boundaries: {_street_names_en(missing)}.")])
     return out.sort_values("code").reset_index(drop=True)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _count_en(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+_KIND_EN = {"街道": "Subdistrict", "镇": "Town"}
+
+
+def _street_name_en(name: object) -> str:
+    """A canonical street's English name for a message (``Youanmen Subdistrict``); any other
+    name quoted as written."""
+    if name in CODE_BY_NAME:
+        _, english, kind = UNITS[CODE_BY_NAME[name]]
+        return f"{english} {_KIND_EN.get(kind, '')}".strip()
+    return f"“{name}”"
+
+
+def _street_names_en(names: list[str]) -> str:
+    return ", ".join(map(_street_name_en, names))
 
 
 def _official_zones(path: Path, report: dict) -> gpd.GeoDataFrame:
@@ -486,7 +587,11 @@ def _official_zones(path: Path, report: dict) -> gpd.GeoDataFrame:
     }, geometry=geometry, crs=STORAGE_CRS).loc[keep]
     rejects = pd.concat([cleaned.rejects, problems.to_rejects("zones", path.name, frame)], ignore_index=True)
     labels = frame["name"].fillna(frame["zone_id"]).astype(str) + "（" + frame["zone_id"].astype(str) + "）"
-    warnings = [*table.notes, *cleaned.warnings, *_repair_warnings("zones", path, frame, check, labels, keep)]
+    names_en = frame.get("name_en", pd.Series(None, index=frame.index, dtype=object))
+    quoted = ("“" + frame["name"].astype(str) + "”").where(frame["name"].notna(), "zone")   # a name is a value as written
+    labels_en = names_en.fillna(quoted).astype(str) + " (" + frame["zone_id"].astype(str) + ")"
+    warnings = [*table.notes, *cleaned.warnings,
+                *_repair_warnings("zones", path, frame, check, labels, labels_en, keep)]
     add_layer(report, "zones", path.name, len(raw), len(out), rejects, warnings, 0.0)
     if out.empty:
         raise BuildError(f"{path.name}: 没有一条可用的功能区边界（全部被拒绝），无法判断功能区归属；原因见报告。"

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from geodata.crs import COORD_SYS_ALIASES, COORD_SYSTEMS
 from loaders.indicators import as_of_date
-from loaders.read import FORMULA_REASON, LayerTable, formula_texts, unit_factor
+from loaders.read import FORMULA_REASON, FORMULA_REASON_EN, LayerTable, formula_texts, unit_factor
 from loaders.report import Problems, Warning, row_warnings
 from loaders.schema import INPUT_COLUMNS, POINT_LAYERS, SOURCE_ROW, YES_NO, ZONE_ID_PATTERN, Column
 
@@ -213,14 +213,14 @@ def _reject_uncomputed_formulas(table: LayerTable, problems: Problems) -> None:
     """XLSX cells holding a formula with no computed value (said once per row: the first names it)."""
     for name in dict.fromkeys(name for _, name in table.formulas):
         texts = formula_texts(table, name)
-        problems.add(texts.notna() & ~problems.rejected, name, texts, FORMULA_REASON)
+        problems.add(texts.notna() & ~problems.rejected, name, texts, FORMULA_REASON, FORMULA_REASON_EN)
 
 
 def _reject_completion_before_start(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems) -> None:
     """Needs projects' ``start_date`` and ``completion_date`` (typed, in ``out``)."""
     early = out["completion_date"] < out["start_date"]
     problems.add(early, "completion_date", raw.get("completion_date", out["completion_date"]),
-                 "竣工时间早于开工时间 (completion date before start date)")
+                 "竣工时间早于开工时间", "The completion date is before the start date.")
 
 
 def warn_completed_in_future(table: LayerTable, out: pd.DataFrame, problems: Problems,
@@ -238,33 +238,37 @@ def warn_completed_in_future(table: LayerTable, out: pd.DataFrame, problems: Pro
     raw = table.frame
     return row_warnings(table.layer, table.path.name, raw.loc[future, SOURCE_ROW], "completion_date",
                         raw.get("completion_date", out["completion_date"])[future],
-                        f"建成项目的竣工时间晚于数据日期 {on:%Y-%m-%d}，请核对状态或竣工时间 "
-                        f"(completed, but the completion date is after the build date {on:%Y-%m-%d})",
+                        f"建成项目的竣工时间晚于数据日期 {on:%Y-%m-%d}，请核对状态或竣工时间",
+                        f"The project is completed, but its completion date is after the build date "
+                        f"{on:%Y-%m-%d}; please check the status or the completion date.",
                         "completed_in_future")
 
 
 # ---------------------------------------------------------------- one parser per kind
 @dataclass
 class Parsed:
-    """A column typed by its parser: the values, the rows it refuses (mask, reason) and warnings."""
+    """A column typed by its parser: the values, the rows it refuses (mask, reason in Chinese,
+    reason in English) and warnings."""
     values: pd.Series
-    refused: list[tuple[pd.Series, pd.Series | str]] = field(default_factory=list)
+    refused: list[tuple[pd.Series, pd.Series | str, pd.Series | str]] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
 
 
 Parser = Callable[[pd.Series, pd.Series, Column, LayerTable], Parsed]
 
 
-# What a declared pattern means, for the person whose value does not match it.
-PATTERN_HINTS: dict[str, str] = {ZONE_ID_PATTERN: "只能由字母、数字和下划线组成 (letters, digits and _ only)"}
+# What a declared pattern means, for the person whose value does not match it (Chinese, English).
+PATTERN_HINTS: dict[str, tuple[str, str]] = {
+    ZONE_ID_PATTERN: ("只能由字母、数字和下划线组成", "may hold only letters, digits and underscores")}
 
 
 def _parse_text(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
     """Text as written (normalised); a value not matching the column's ``pattern`` is refused."""
     refused = []
     if col.pattern is not None:
-        hint = PATTERN_HINTS.get(col.pattern, f"应符合 {col.pattern} (must match {col.pattern})")
-        refused.append(((text != "") & ~text.str.fullmatch(col.pattern), f"“{_label(col)}”{hint}"))
+        hint, hint_en = PATTERN_HINTS.get(col.pattern, (f"应符合 {col.pattern}", f"must match {col.pattern}"))
+        refused.append(((text != "") & ~text.str.fullmatch(col.pattern), f"“{_label(col)}”{hint}",
+                        f"{col.name} {hint_en}."))
     return Parsed(text.where(text != "", None), refused)
 
 
@@ -278,20 +282,24 @@ def _parse_number(series: pd.Series, text: pd.Series, col: Column, table: LayerT
         values = values * per_value.astype(float)
     else:
         values = values * factor
-    refused = [(bad, f"“{_label(col)}”不是数字 (not a number)")]
+    refused = [(bad, f"“{_label(col)}”不是数字", f"{col.name} is not a number.")]
     if col.minimum is not None:
-        refused.append((values < col.minimum, f"“{_label(col)}”不能小于 {col.minimum:g} (must be ≥ {col.minimum:g})"))
+        refused.append((values < col.minimum, f"“{_label(col)}”不能小于 {col.minimum:g}",
+                        f"{col.name} cannot be less than {col.minimum:g}."))
     return Parsed(values, refused)
 
 
 def _parse_date(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
     values, bad = parse_dates(series, with_time=col.kind == "datetime", normalised=text)
-    return Parsed(values, [(bad, f"“{_label(col)}”无法识别为日期，应如 2024-05-01 或 2024年5月1日 (unreadable date)")])
+    return Parsed(values, [(bad, f"“{_label(col)}”无法识别为日期，应如 2024-05-01 或 2024年5月1日",
+                            f"{col.name} is not a readable date; write it like 2024-05-01 or 2024/5/1.")])
 
 
 def _parse_enum(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
     values, unknown = parse_enum(series, col.enum, text)
-    return Parsed(values, [(unknown, f"“{_label(col)}”取值无法识别，可选：{_labels(col.enum)} (unknown value)")])
+    return Parsed(values, [(unknown, f"“{_label(col)}”取值无法识别，可选：{_labels(col.enum)}",
+                            f"{col.name} has a value that is not recognised; allowed: {_labels_en(col.enum)} "
+                            "(or their Chinese names).")])
 
 
 def _parse_industry(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
@@ -299,14 +307,17 @@ def _parse_industry(series: pd.Series, text: pd.Series, col: Column, table: Laye
     values, unknown = parse_enum(series, col.enum, text)
     warnings = [Warning(layer=table.layer, file=table.path.name, column=col.name, value=value, count=int(count),
                         kind="industry_unknown",
-                        message=f"行业“{value}”不在目录中，按“其他”计 ({count} 行)")
+                        message=f"行业“{value}”不在目录中，按“其他”计（{count} 行）",
+                        message_en=f"The industry “{value}” is not in the catalogue and is counted as "
+                                   f"“other” ({count:,} {'row' if count == 1 else 'rows'}).")
                 for value, count in text[unknown].value_counts().items()]
     return Parsed(values.where(~unknown, "other"), warnings=warnings)
 
 
 def _parse_bool(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
     values, unknown = parse_enum(series, YES_NO, text)
-    return Parsed(values.astype("boolean"), [(unknown, f"“{_label(col)}”应为 是/否 (yes/no)")])
+    return Parsed(values.astype("boolean"), [(unknown, f"“{_label(col)}”应为 是/否",
+                                              f"{col.name} must be yes or no.")])
 
 
 def _parse_uscc(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
@@ -316,15 +327,19 @@ def _parse_uscc(series: pd.Series, text: pd.Series, col: Column, table: LayerTab
     expected, well_formed = uscc_check_character(codes)
     wrong = well_formed & (codes.str[17] != expected)
     return Parsed(codes.where(~empty, None), [
-        (~well_formed & ~empty, "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）(malformed USCC)"),
-        (wrong, "统一社会信用代码校验位错误：第18位应为“" + expected.fillna("") + "” (wrong check character)"),
+        (~well_formed & ~empty, "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）",
+         "The unified social credit code must have 18 characters, digits and capital letters "
+         "(without I, O, Z, S or V)."),
+        (wrong, "统一社会信用代码校验位错误：第18位应为“" + expected.fillna("") + "”",
+         "The unified social credit code has a wrong check character: the 18th character should be “"
+         + expected.fillna("") + "”."),
     ])
 
 
 def _parse_coord(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
     """Numbers only: whether the place is plausible, swapped or outside is ``place``'s to say."""
     values, _units, bad = parse_number(series, text)
-    return Parsed(values, [(bad, f"“{_label(col)}”不是数字 (coordinate is not a number)")])
+    return Parsed(values, [(bad, f"“{_label(col)}”不是数字", f"The coordinate {col.name} is not a number.")])
 
 
 PARSERS: dict[str, Parser] = {
@@ -342,16 +357,20 @@ def _labels(enum: dict) -> str:
     return "、".join(str(v[0]) if v else str(k) for k, v in enum.items())
 
 
+def _labels_en(enum: dict) -> str:
+    return ", ".join(str(k) for k in enum)
+
+
 def _clean_column(table: LayerTable, col: Column, series: pd.Series,
                   problems: Problems) -> tuple[pd.Series, list[Warning]]:
     """One column typed by the parser of its kind; refused rows go to ``problems``."""
     text = normalise_text(series)
     if col.required:  # (a formula with no computed value is not a blank: rejected above for it)
         problems.add((text == "") & formula_texts(table, col.name).isna(), col.name, series,
-                     f"必填项“{_label(col)}”为空 (required value missing)")
+                     f"必填项“{_label(col)}”为空", f"The required value {col.name} is missing.")
     parsed = PARSERS[col.kind](series, text, col, table)
-    for mask, reason in parsed.refused:
-        problems.add(mask, col.name, series, reason)
+    for mask, reason, reason_en in parsed.refused:
+        problems.add(mask, col.name, series, reason, reason_en)
     return parsed.values, parsed.warnings
 
 
@@ -364,7 +383,8 @@ def _clean_coord_sys(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems, d
     values = text.map(COORD_SYS_ALIASES)
     unknown = (text != "") & values.isna()
     problems.add(unknown, "coord_sys", raw["coord_sys"],
-                 "坐标系无法识别，可选：" + "、".join(COORD_SYSTEMS) + " (unknown coordinate system)")
+                 "坐标系无法识别，可选：" + "、".join(COORD_SYSTEMS),
+                 "The coordinate system is not recognised; allowed: " + ", ".join(COORD_SYSTEMS) + ".")
     out["coord_sys"] = values.fillna(default)
 
 
@@ -373,17 +393,18 @@ def _reject_duplicates(table: LayerTable, columns: tuple[Column, ...], out: pd.D
     rows = pd.Series(table.frame[SOURCE_ROW].to_numpy(), index=out.index)
     for col in columns:
         if col.is_unique and col.name in out.columns:
-            reject_duplicates(problems, out[col.name], rows, col.label or col.name,
+            reject_duplicates(problems, out[col.name], rows, col.label or col.name, col.name,
                               table.frame.get(col.name, out[col.name]))
 
 
-def reject_duplicates(problems: Problems, keys: pd.Series, rows: pd.Series, label: str,
+def reject_duplicates(problems: Problems, keys: pd.Series, rows: pd.Series, label: str, label_en: str,
                       values: pd.Series | None = None) -> None:
     """Reject every repeat of a key (the first valid row is kept), naming the row it repeats.
 
     ``keys`` and ``rows`` (1-based source rows) are indexed like ``problems``; rows already
     rejected, or with no key, neither count as the first nor are called duplicates.
-    ``values`` is what the reject shows (the key as written; the key itself by default).
+    ``label`` / ``label_en`` name the key in the Chinese / English reason. ``values`` is what the
+    reject shows (the key as written; the key itself by default).
     """
     valid = keys.notna() & ~problems.rejected
     dup = pd.Series(False, index=keys.index)
@@ -391,9 +412,12 @@ def reject_duplicates(problems: Problems, keys: pd.Series, rows: pd.Series, labe
     if not dup.any():
         return
     first_row = rows[valid].groupby(keys[valid]).first()
-    reason = ("与第 " + keys[dup].map(first_row).astype(int).astype(str) + " 行重复（"
-              + label + " " + keys[dup].astype(str) + "），保留第一条 (duplicate)")
-    problems.add(dup, keys.name or label, keys if values is None else values, reason.reindex(keys.index))
+    first = keys[dup].map(first_row).astype(int).astype(str)
+    reason = "与第 " + first + " 行重复（" + label + " " + keys[dup].astype(str) + "），保留第一条"
+    reason_en = ("A repeat of row " + first + " (" + label_en + " “" + keys[dup].astype(str)
+                 + "”); the first one is kept.")
+    problems.add(dup, keys.name or label, keys if values is None else values, reason.reindex(keys.index),
+                 reason_en.reindex(keys.index))
 
 
 def community_ids(frame: pd.DataFrame) -> pd.Series:

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS, to_wgs84
-from geodata.names import resolve_street
+from geodata.names import ALIASES, SPLIT_OLD_NAMES, normalise_text, resolve_street
 from loaders.membership import in_zone, point_zone_links, zone_ids_text, zone_names
 from loaders.report import Problems, Warning, row_warnings
 from loaders.schema import LAT, LON, PLACEMENT, SOURCE_ROW, STREET, ZONE_DECLARED, ZONE_IDS, ZONE_MISMATCH
@@ -66,10 +66,12 @@ class _Placing:
                    pd.Series(False, index=index), gpd.GeoSeries([None] * len(index), index=index, crs=STORAGE_CRS),
                    pd.Series(None, index=index, dtype=object), pd.Series(None, index=index, dtype=object))
 
-    def warn(self, mask: pd.Series, column: str, values: pd.Series, message: str, kind: str) -> None:
-        """Warnings for the rows of ``mask``; ``values`` (indexed like ``frame``) shows each row's value."""
+    def warn(self, mask: pd.Series, column: str, values: pd.Series, message: str, message_en: str,
+             kind: str) -> None:
+        """Warnings for the rows of ``mask``; ``values`` (indexed like ``frame``) shows each row's value;
+        ``message`` in Chinese, ``message_en`` in English."""
         self.warnings += row_warnings(self.layer, self.file, self.frame.loc[mask, SOURCE_ROW], column,
-                                      values[mask], message, kind)
+                                      values[mask], message, message_en, kind)
 
 
 def place_layer(layer: str, file: str, frame: pd.DataFrame, bounds: Boundaries) -> PlaceResult:
@@ -92,18 +94,20 @@ def _check_coordinates(work: _Placing) -> None:
     lon, lat = work.lon, work.lat
     has_lon, has_lat = lon.notna(), lat.notna()
     work.problems.add(has_lon ^ has_lat, LON if has_lat.any() else LAT, lon.where(has_lon, lat),
-                      "经度和纬度只填了一个 (only one of lon/lat given)")
+                      "经度和纬度只填了一个", "Only one of longitude and latitude is given.")
     has_xy = has_lon & has_lat
     swapped = has_xy & _in_range(lon, _LAT_RANGE) & _in_range(lat, _LON_RANGE) \
         & ~(_in_range(lon, _LON_RANGE) & _in_range(lat, _LAT_RANGE))
     if swapped.any():
         work.lon, work.lat = lon.where(~swapped, lat), lat.where(~swapped, lon)
         work.warn(swapped, "lon/lat", "经度=" + work.frame[LON].astype(str) + "，纬度=" + work.frame[LAT].astype(str),
-                  "经纬度填反，已自动交换 (lon/lat swapped, corrected)", "swapped")
+                  "经纬度填反，已自动交换", "Longitude and latitude were written the wrong way round; swapped back.",
+                  "swapped")
     implausible = has_xy & ~(_in_range(work.lon, _LON_RANGE) & _in_range(work.lat, _LAT_RANGE))
     work.problems.add(implausible, LON, _xy_text(work.lon, work.lat, implausible),
-                      "坐标不在中国范围内，可能是投影坐标或录入错误；经纬度应为十进制度，如 116.30, 39.85 "
-                      "(coordinates not plausible)")
+                      "坐标不在中国范围内，可能是投影坐标或录入错误；经纬度应为十进制度，如 116.30, 39.85",
+                      "The coordinates are not in China: probably projected coordinates or a typing error. "
+                      "Longitude and latitude should be decimal degrees, such as 116.30, 39.85.")
     work.has_xy = has_xy & ~implausible
 
 
@@ -135,11 +139,16 @@ def _locate_points(work: _Placing, bounds: Boundaries) -> None:
         work.placement.loc[sidx] = "snapped"
         work.warn(snapped.reindex(work.frame.index, fill_value=False), "lon/lat",
                   (distance.round(1).astype(str) + " m").reindex(work.frame.index),
-                  "坐标在区界外100米以内，已吸附到最近街镇边界 (snapped to nearest street)", "snapped")
+                  f"坐标在区界外{SNAP_DISTANCE_M:.0f}米以内，已吸附到最近街镇边界",
+                  f"The point lies outside the district, within {SNAP_DISTANCE_M:.0f} m of it, and has been moved "
+                  "just inside the nearest street's boundary.", "snapped")
     far = (distance > SNAP_DISTANCE_M).reindex(work.frame.index, fill_value=False)
-    far_reason = ("坐标位于丰台区界外 " + (distance[far[idx]] / 1000).round(2).astype(str)
-                  + " 公里，超出允许的100米 (outside the district)")
-    work.problems.add(far, LON, _xy_text(work.lon, work.lat, far), far_reason.reindex(work.frame.index))
+    km = (distance[far[idx]] / 1000).round(2).astype(str)
+    far_reason = "坐标位于丰台区界外 " + km + f" 公里，超出允许的{SNAP_DISTANCE_M:.0f}米"
+    far_reason_en = ("The point lies " + km + " km outside the Fengtai district boundary, farther than the "
+                     f"{SNAP_DISTANCE_M:.0f} m allowed.")
+    work.problems.add(far, LON, _xy_text(work.lon, work.lat, far), far_reason.reindex(work.frame.index),
+                      far_reason_en.reindex(work.frame.index))
 
 
 def _place_by_street_name(work: _Placing) -> None:
@@ -147,17 +156,20 @@ def _place_by_street_name(work: _Placing) -> None:
     a named street that the coordinates contradict gives way to them, with a warning."""
     df = work.frame
     declared = df[STREET] if STREET in df else pd.Series(None, index=df.index, dtype=object)
-    resolved, reason = _resolve_streets(declared)
+    resolved, reason, reason_en = _resolve_streets(declared)
     no_xy = ~work.has_xy & ~work.problems.rejected
     work.problems.add(no_xy & resolved.isna(), STREET, declared.fillna(""),
-                      ("无坐标，且" + reason.fillna("")).where(reason.notna(), "无坐标，且未填写所属街镇"))
+                      ("无坐标，且" + reason.fillna("")).where(reason.notna(), "无坐标，且未填写所属街镇"),
+                      ("No coordinates, and " + reason_en.fillna("")).where(reason_en.notna(),
+                                                                         "No coordinates, and no street given."))
     by_name = no_xy & resolved.notna()
     work.street[by_name] = resolved[by_name]
     work.placement[by_name] = "street"
     located = work.placement.isin(["coordinates", "snapped"])
     differs = located & resolved.notna() & (resolved != work.street) & ~work.problems.rejected
     work.warn(differs, STREET, declared.astype(str) + " → " + work.street.astype(str),
-              "填报的所属街镇与坐标所在街镇不一致，以坐标为准 (declared street differs from location)",
+              "填报的所属街镇与坐标所在街镇不一致，以坐标为准",
+              "The declared street differs from the street the coordinates fall in; the coordinates decide.",
               "street_mismatch")
 
 
@@ -236,14 +248,45 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
     return result, snapped, dist
 
 
-def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Canonical street and failure reason per value (resolved once per distinct value)."""
+def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Canonical street and failure reason (Chinese, English) per value (resolved once per distinct value)."""
     distinct = pd.unique(declared.dropna())
     table = {value: resolve_street(value) for value in distinct}
     # object dtype: an all-empty column would map to float NaN, and text is added to it later
     resolved = declared.map({v: r[0] for v, r in table.items()}).astype(object)
     reason = declared.map({v: r[1] for v, r in table.items()}).astype(object)
-    return resolved, reason
+    reason_en = declared.map({v: street_reason_en(v) for v, r in table.items() if r[1]}).astype(object)
+    return resolved, reason, reason_en
+
+
+# The former townships of ``geodata.names.SPLIT_OLD_NAMES``, in English.
+_SPLIT_OLD_NAMES_EN: dict[str, str] = {
+    "南苑乡（南苑地区）": "Nanyuan township (Nanyuan area)",
+    "花乡乡（花乡地区）": "Huaxiang township (Huaxiang area)",
+    "卢沟桥乡（卢沟桥地区）": "Lugouqiao township (Lugouqiao area)",
+    "长辛店镇": "Changxindian town",
+}
+
+
+def street_reason_en(value: object) -> str | None:
+    """Why ``geodata.names.resolve_street`` cannot resolve ``value``, in English (None when it can):
+    the same cases and facts as its Chinese reason, the value quoted as written."""
+    if resolve_street(value)[0] is not None:
+        return None
+    text = "" if value is None or (isinstance(value, float) and value != value) else normalise_text(value)
+    if not text:
+        return "no street given."
+    key = text.lower()
+    for prefix in ("北京市丰台区", "丰台区", "北京市"):
+        if key.startswith(prefix) and key != prefix:
+            key = key[len(prefix):]
+            break
+    old = SPLIT_OLD_NAMES.get(text) or SPLIT_OLD_NAMES.get(key)
+    if old is not None and key not in ALIASES:
+        return (f"“{text}” is the name of a township from before the 2021 re-division: "
+                f"{_SPLIT_OLD_NAMES_EN.get(old, '“' + old + '”')} was split among several of today's streets, so the "
+                "name alone does not say which street it is; add coordinates or the present street's name.")
+    return f"“{text}” is not one of the 26 present streets of Fengtai, nor a known alias or former name."
 
 
 def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries,
@@ -252,8 +295,6 @@ def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries,
 
     Warnings only for rows that are kept: a rejected row is reported once, as a reject.
     """
-    from geodata.names import normalise_text
-
     text = df["zone"]
     distinct = pd.unique(text.dropna())
     lookup = {v: bounds.zone_aliases.get(normalise_text(v).lower()) for v in distinct}
@@ -266,10 +307,11 @@ def _declared_zones(layer: str, file: str, df: pd.DataFrame, bounds: Boundaries,
     # Null where nothing can be compared: no declared zone, or no point to compare with.
     df[ZONE_MISMATCH] = mismatch.astype("boolean").where(declared.notna() & positioned)
     warnings = row_warnings(layer, file, df.loc[unknown, SOURCE_ROW], "zone", text[unknown],
-                            "所属功能区名称无法识别，已忽略 (unknown declared zone)", "zone_unknown")
+                            "所属功能区名称无法识别，已忽略", "The declared zone is not recognised and is ignored.",
+                            "zone_unknown")
     warnings += row_warnings(layer, file, df.loc[mismatch, SOURCE_ROW], "zone",
                              "填报：" + text[mismatch].astype(str) + "；坐标所在：" + zone_names(
                                  links, df.index[mismatch], dict(zip(bounds.zones["zone_id"], bounds.zones["name"]))),
-                             "填报的所属功能区与坐标位置不符 (declared zone differs from location)",
-                             "zone_mismatch")
+                             "填报的所属功能区与坐标位置不符",
+                             "The declared zone differs from the zones the coordinates fall in.", "zone_mismatch")
     return warnings

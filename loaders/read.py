@@ -34,8 +34,11 @@ GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 ACCEPTED_SUFFIXES = TABLE_SUFFIXES + GEO_SUFFIXES
 HEADER_SCAN_ROWS = 15
 _UNITS = ("亿元", "万元", "元")
-FORMULA_REASON = ("单元格是公式但没有计算结果（文件可能由程序生成）：请在 Excel/WPS 中打开并保存后再导入 "
-                  "(a formula with no computed value: open and save the file in Excel/WPS)")
+FORMULA_REASON = "单元格是公式但没有计算结果（文件可能由程序生成）：请在 Excel/WPS 中打开并保存后再导入"
+FORMULA_REASON_EN = ("The cell holds a formula with no computed value (the file was probably written by a program): "
+                     "open the file in Excel/WPS, save it and import it again.")
+# Header units in English, for messages.
+UNITS_EN: dict[str, str] = {"亿元": "100 million yuan", "万元": "10,000 yuan", "元": "yuan"}
 RESAVE_HINT = ("请在 Excel/WPS 或 GIS 软件（如 QGIS）中打开并重新保存后再导入 "
                "(please open it in Excel/WPS or GIS software and save it again)")
 
@@ -48,7 +51,7 @@ class LayerTable:
     ``geometry`` when the file had one. ``units`` maps a column to the unit its header
     declared. ``formulas`` names the XLSX cells that hold a formula but no computed value
     (a file written by a program, never opened in Excel/WPS); ``formula_texts`` gives
-    them per column, and ``clean`` rejects those rows with ``FORMULA_REASON``.
+    them per column, and ``clean`` rejects those rows with ``FORMULA_REASON`` (``_EN``).
     """
     layer: str
     path: Path
@@ -181,8 +184,9 @@ def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.D
         text = text.replace("\x00", "")
         if notes is not None:
             notes.append(Warning(file=path.name, kind="file_repaired", count=count,
-                                 message=f"文件中有 {count} 个空字符（NUL，\\x00），已删除；文件可能已损坏，请核对 "
-                                         f"({count} NUL characters removed)"))
+                                 message=f"文件中有 {count} 个空字符（NUL，\\x00），已删除；文件可能已损坏，请核对",
+                                 message_en=f"{count:,} NUL {'character' if count == 1 else 'characters'} (\\x00) "
+                                            "removed from the file; it may be damaged, please check it."))
     if not text.strip():
         raise BuildError(f"{path.name}: 文件是空的（没有表头和数据行）。请放入有内容的文件，"
                          "或者删除这个文件 (the file is empty).")
@@ -592,8 +596,10 @@ def _representative_point_notes(path: Path, geometry: gpd.GeoSeries) -> list[War
         return []
     kinds = "、".join(sorted(set(geometry[other].geom_type)))
     return [Warning(file=path.name, column="geometry", value=kinds, count=count, kind="representative_point",
-                    message=f"{count} 个要素不是点（{kinds}），已按其代表点（面内一点，point_on_surface）落点并保存该点 "
-                            f"({count} non-point features placed by their representative point)")]
+                    message=f"{count} 个要素不是点（{kinds}），已按其代表点（面内一点，point_on_surface）落点并保存该点",
+                    message_en=f"{count:,} {'feature is not a point' if count == 1 else 'features are not points'} "
+                               f"({kinds.replace('、', ', ')}): each is placed by its representative point (a point "
+                               "inside it, point_on_surface), and that point is stored.")]
 
 
 def _coords_from_geometry(frame: pd.DataFrame, geometry: gpd.GeoSeries) -> pd.DataFrame:
@@ -657,14 +663,20 @@ def _file_warnings(table: LayerTable) -> list[Warning]:
     file = table.path.name
     notes = []
     if table.ignored_columns:
+        n = len(table.ignored_columns)
         notes.append(Warning(file=file, value="、".join(table.ignored_columns), kind="ignored_columns",
-                             message=f"未识别的列已忽略：{'、'.join(table.ignored_columns)}"))
+                             message=f"未识别的列已忽略：{'、'.join(table.ignored_columns)}",
+                             message_en=f"{'An unrecognised column was' if n == 1 else f'{n} unrecognised columns were'}"
+                                        " ignored: " + ", ".join(f"“{c}”" for c in table.ignored_columns) + "."))
     if table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
         notes.append(Warning(file=file, value=table.encoding, kind="encoding",
-                             message=f"文件编码识别为 {table.encoding}，已转换 (decoded as {table.encoding})"))
+                             message=f"文件编码识别为 {table.encoding}，已转换",
+                             message_en=f"The file's encoding was recognised as {table.encoding} and converted."))
     for column, unit in table.units.items():
         notes.append(Warning(file=file, column=column, value=unit, kind="unit",
-                             message=f"列 {column} 的单位为{unit}，已换算"))
+                             message=f"列 {column} 的单位为{unit}，已换算",
+                             message_en=f"The column {column} is given in {UNITS_EN.get(unit, unit)}; its values "
+                                        "have been converted."))
     return notes
 
 

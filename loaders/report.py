@@ -1,10 +1,16 @@
 """The build report: counts per layer, rejects, warnings (the contract's JSON).
 
 A refused row is collected in :class:`Problems` while a step checks column after column,
-and becomes a reject (file, row, column, value, reason) through
+and becomes a reject (file, row, column, value, reason, reason_en) through
 :meth:`Problems.to_rejects`. Anything a person should know but that refuses nothing is a
 :class:`Warning`, of one shape whoever raises it; its ``kind`` is a key of
 ``loaders.schema.WARNING_KINDS``.
+
+Every text for people is given twice, never joined: ``reason`` / ``message`` in Chinese
+(the contract's fields) and ``reason_en`` / ``message_en`` in English, with the same facts.
+A page shows the one of its language. Values from the files (a name, a code as written)
+are quoted “…” in the English texts and stay as written. A missing text in either language
+is a programming error: :meth:`Problems.add` and :class:`Warning` raise ValueError at once.
 """
 from __future__ import annotations
 
@@ -17,8 +23,21 @@ import pandas as pd
 
 from loaders.schema import SOURCE_ROW, WARNING_KINDS
 
-REJECT_COLUMNS = ["layer", "file", "row", "column", "value", "reason"]
+REJECT_COLUMNS = ["layer", "file", "row", "column", "value", "reason", "reason_en"]
 WARNING_ROWS_CAP = 200  # per layer and kind; the count is always complete
+
+
+def _missing_text(texts: pd.Series) -> bool:
+    """Whether any of ``texts`` is missing or blank."""
+    return bool((texts.isna() | texts.astype(str).str.strip().eq("")).any())
+
+
+def _rows(text: pd.Series | str, mask: pd.Series, as_series: bool = False) -> pd.Series | str:
+    """``text`` for the rows of ``mask``: a per-row Series aligned on ``mask``'s index, or one text
+    (as a Series over those rows when ``as_series``)."""
+    if isinstance(text, pd.Series):
+        return text.reindex(mask.index)[mask]
+    return pd.Series(text, index=mask.index[mask], dtype=object) if as_series else text
 
 
 @dataclass
@@ -28,26 +47,38 @@ class Problems:
     column: pd.Series = field(init=False)
     value: pd.Series = field(init=False)
     reason: pd.Series = field(init=False)
+    reason_en: pd.Series = field(init=False)
 
     def __post_init__(self) -> None:
         self.column = pd.Series(None, index=self.index, dtype=object)
         self.value = pd.Series(None, index=self.index, dtype=object)
         self.reason = pd.Series(None, index=self.index, dtype=object)
+        self.reason_en = pd.Series(None, index=self.index, dtype=object)
 
-    def add(self, mask: pd.Series, column: str, values: pd.Series, reason: pd.Series | str) -> None:
-        """Refuse the rows of ``mask`` for ``column``: ``values`` as written, ``reason`` per row or one
-        for all. A row refused already keeps its first column and gains this reason."""
+    def add(self, mask: pd.Series, column: str, values: pd.Series, reason: pd.Series | str,
+            reason_en: pd.Series | str) -> None:
+        """Refuse the rows of ``mask`` for ``column``: ``values`` as written, the reason in Chinese
+        (``reason``) and in English (``reason_en``), each per row (a Series indexed like the
+        problems) or one for all. A row refused already keeps its first column and gains this
+        reason. Raises ValueError when a refused row has no text in either language (a bug)."""
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
-        reasons = reason if isinstance(reason, pd.Series) else pd.Series(reason, index=self.index)
+        for name, text in (("reason", reason), ("reason_en", reason_en)):
+            given = text.reindex(self.index)[mask] if isinstance(text, pd.Series) else pd.Series([text], dtype=object)
+            if _missing_text(given):
+                raise ValueError(f"Problems.add({column!r}): no {name} for some refused rows")
         first = mask & self.reason.isna()
         again = mask & self.reason.notna()
         self.column[first] = column
         self.value[first] = values[first].astype(str)
-        self.reason[first] = reasons[first]
+        self.reason[first] = _rows(reason, first)
+        self.reason_en[first] = _rows(reason_en, first)
         if again.any():
-            self.reason[again] = self.reason[again] + "；同一行另有问题：" + column + " " + reasons[again].astype(str)
+            self.reason[again] = (self.reason[again] + "；同一行另有问题：" + column + " "
+                                  + _rows(reason, again, as_series=True).astype(str))
+            self.reason_en[again] = (self.reason_en[again].str.rstrip(".") + "; the same row also has a problem in "
+                                     + column + ": " + _rows(reason_en, again, as_series=True).astype(str))
 
     @property
     def rejected(self) -> pd.Series:
@@ -58,7 +89,8 @@ class Problems:
         indexed like the problems."""
         bad = self.rejected
         return pd.DataFrame({"layer": layer, "file": file, "row": frame.loc[bad, SOURCE_ROW].astype(int),
-                             "column": self.column[bad], "value": self.value[bad], "reason": self.reason[bad]},
+                             "column": self.column[bad], "value": self.value[bad], "reason": self.reason[bad],
+                             "reason_en": self.reason_en[bad]},
                             columns=REJECT_COLUMNS)
 
 
@@ -66,8 +98,15 @@ class Problems:
 class Warning:  # noqa: A001 - the report's own word; nothing here raises Python warnings
     """Something a person should know about a build that refuses no row.
 
-    ``row`` is the 1-based row as a spreadsheet shows it (None when the warning is about a
-    file or many rows); ``count`` how many rows it concerns when it stands for several.
+    ``message`` says it in Chinese, ``message_en`` in English (both required: a warning
+    without its English text raises ValueError). ``row`` is the 1-based row as a spreadsheet
+    shows it (None when the warning is about a file or many rows); ``count`` how many rows
+    it concerns when it stands for several.
+
+    ``geometry_before`` / ``geometry_after`` (optional, None unless set): for a
+    ``geometry_repaired`` warning, the polygon as read and as stored after the repair, as
+    WKT in EPSG:4326 rounded to 6 decimals (``shapely.to_wkt(rounding_precision=6)``), for
+    a before/after picture. Every other warning leaves them None.
     """
     layer: str | None = None
     file: str | None = None
@@ -76,12 +115,19 @@ class Warning:  # noqa: A001 - the report's own word; nothing here raises Python
     value: str | None = None
     kind: str
     message: str
+    message_en: str
     count: int | None = None
+    geometry_before: str | None = None
+    geometry_after: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in WARNING_KINDS:
             raise ValueError(f"warning kind {self.kind!r} is not in schema.WARNING_KINDS; add it there with its "
                              "Chinese and English labels")
+        for name in ("message", "message_en"):
+            text = getattr(self, name)
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"{self.kind} warning without its {name}")
 
     def as_dict(self) -> dict:
         """The report's JSON record (every key, always)."""
@@ -89,16 +135,19 @@ class Warning:  # noqa: A001 - the report's own word; nothing here raises Python
 
 
 def row_warnings(layer: str, file: str, rows: pd.Series, column: str, values: pd.Series,
-                 message: str, kind: str) -> list[Warning]:
+                 message: str, message_en: str, kind: str) -> list[Warning]:
     """Warnings for some rows: each row up to ``WARNING_ROWS_CAP``, then one with the full count."""
     count = len(rows)
     if count == 0:
         return []
-    shown = [Warning(layer=layer, file=file, row=int(r), column=column, value=str(v), kind=kind, message=message)
+    shown = [Warning(layer=layer, file=file, row=int(r), column=column, value=str(v), kind=kind, message=message,
+                     message_en=message_en)
              for r, v in zip(rows.head(WARNING_ROWS_CAP), values.head(WARNING_ROWS_CAP))]
     if count > WARNING_ROWS_CAP:
         shown.append(Warning(layer=layer, file=file, column=column, value="", kind=kind, count=count,
-                             message=f"{message}：共 {count} 行，以上列出前 {WARNING_ROWS_CAP} 行"))
+                             message=f"{message}：共 {count} 行，以上列出前 {WARNING_ROWS_CAP} 行",
+                             message_en=f"{message_en.rstrip('.')}: {count:,} rows in all, the first "
+                                        f"{WARNING_ROWS_CAP} of them listed above."))
     return shown
 
 

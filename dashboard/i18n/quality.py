@@ -16,5 +16,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "q_provenance": ("边界来源与精度", "Boundary provenance and precision"),
     "q_download_rejects": ("下载拒收记录 (CSV)", "Download rejected rows (CSV)"),
     "q_none": ("无", "none"),
+    "q_repairs": ("自动修复的边界", "Boundaries repaired by the build"),
+    "q_repair_unreadable": ("无法绘制此边界：{error}", "This boundary cannot be drawn: {error}"),
     "q_report_missing": ("数据库中没有构建报告。", "The store holds no build report."),
 }

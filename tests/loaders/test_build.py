@@ -58,12 +58,13 @@ def test_rejects_say_file_row_column_value_and_reason(full) -> None:  # noqa: AN
     files = {"projects": "projects.csv", "enterprises": "enterprises.csv", "stations": "stations.geojson",
              "hotline": "hotline.csv"}
     for reject in report["rejects"]:
-        assert set(reject) == {"layer", "file", "row", "column", "value", "reason"}
+        assert list(reject) == ["layer", "file", "row", "column", "value", "reason", "reason_en"]
         assert reject["file"] == files[reject["layer"]]
-        assert isinstance(reject["row"], int) and reject["reason"]
+        assert isinstance(reject["row"], int) and reject["reason"] and reject["reason_en"]
     by_row = rejects_by_row(report, "stations")
     assert by_row == {4: {"layer": "stations", "file": "stations.geojson", "row": 4, "column": "station_id",
-                          "value": "S-1", "reason": "与第 1 行重复（站点编号 S-1），保留第一条 (duplicate)"}}
+                          "value": "S-1", "reason": "与第 1 行重复（站点编号 S-1），保留第一条",
+                          "reason_en": "A repeat of row 1 (station_id “S-1”); the first one is kept."}}
 
 
 def test_report_file_and_stored_report_agree(full) -> None:  # noqa: ANN001
@@ -72,7 +73,8 @@ def test_report_file_and_stored_report_agree(full) -> None:  # noqa: ANN001
     stored = store.read_report()
     for doc in (on_disk, stored):
         assert doc["layers"] == json.loads(json.dumps(report["layers"]))
-        assert len(doc["rejects"]) == len(report["rejects"])
+        assert doc["rejects"] == json.loads(json.dumps(report["rejects"]))     # reason and reason_en
+        assert doc["warnings"] == json.loads(json.dumps(report["warnings"]))   # message and message_en
         assert doc["sample_data"] is False
         assert pd.Timestamp(doc["built_at"]).tzinfo is not None
 
@@ -81,8 +83,9 @@ def test_every_warning_has_one_shape_and_a_labelled_kind(full) -> None:  # noqa:
     report, _, _ = full
     assert report["warnings"]
     for warning in report["warnings"]:
-        assert list(warning) == ["layer", "file", "row", "column", "value", "kind", "message", "count"], warning
-        assert warning["kind"] in WARNING_KINDS and warning["message"]
+        assert list(warning) == ["layer", "file", "row", "column", "value", "kind", "message", "message_en", "count",
+                                 "geometry_before", "geometry_after"], warning
+        assert warning["kind"] in WARNING_KINDS and warning["message"] and warning["message_en"]
 
 
 def test_unknown_file_is_reported(full) -> None:  # noqa: ANN001
@@ -90,6 +93,7 @@ def test_unknown_file_is_reported(full) -> None:  # noqa: ANN001
     [warning] = warnings_of(report, "unknown_file")
     assert warning["file"] == "说明.txt"
     assert "说明.txt" in warning["message"] and "projects" in warning["message"]
+    assert "“说明.txt” matches no layer" in warning["message_en"] and "projects" in warning["message_en"]
 
 
 def test_file_notes_are_warnings(full) -> None:  # noqa: ANN001

@@ -39,6 +39,10 @@ def reasons(result) -> dict[int, tuple[str, str]]:  # noqa: ANN001 - CleanResult
     return {int(r.row): (r.column, r.reason) for r in result.rejects.itertuples()}
 
 
+def reasons_en(result) -> dict[int, str]:  # noqa: ANN001 - CleanResult
+    return {int(r.row): r.reason_en for r in result.rejects.itertuples()}
+
+
 @pytest.fixture(scope="module")
 def gbk_projects():
     return clean_layer(read_layer_file("projects", DATA / "projects_gbk.csv"))
@@ -81,26 +85,34 @@ def test_check_characters_zero_and_y(tmp_path: Path) -> None:
     result = clean_layer(LayerTable("enterprises", tmp_path / "enterprises.csv", frame))
     assert result.frame["uscc"].tolist() == [CHECK_0, CHECK_Y]
     assert {row: reason for row, (_, reason) in reasons(result).items()} == {
-        4: "统一社会信用代码校验位错误：第18位应为“0” (wrong check character)",
-        5: "统一社会信用代码校验位错误：第18位应为“Y” (wrong check character)"}
+        4: "统一社会信用代码校验位错误：第18位应为“0”",
+        5: "统一社会信用代码校验位错误：第18位应为“Y”"}
+    assert reasons_en(result)[4] == ("The unified social credit code has a wrong check character: the 18th character "
+                                     "should be “0”.")
 
 
 def test_enterprise_rejects_wrong_check_characters(enterprises) -> None:  # noqa: ANN001
     got = reasons(enterprises)
     computed = FIXTURES["uscc_computed"]
-    assert got[4] == ("uscc", f"统一社会信用代码校验位错误：第18位应为“{gb32100_check(HUAWEI)}” (wrong check character)")
-    assert got[5] == ("uscc", f"统一社会信用代码校验位错误：第18位应为“{gb32100_check(computed)}” (wrong check character)")
+    assert got[4] == ("uscc", f"统一社会信用代码校验位错误：第18位应为“{gb32100_check(HUAWEI)}”")
+    assert got[5] == ("uscc", f"统一社会信用代码校验位错误：第18位应为“{gb32100_check(computed)}”")
     assert "“6”" in got[4][1] and f"“{computed[17]}”" in got[5][1]
 
 
 def test_enterprise_rejects_other_bad_rows(enterprises) -> None:  # noqa: ANN001
     got = reasons(enterprises)
-    malformed = "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）(malformed USCC)"
+    malformed = "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）"
     assert got[6] == ("uscc", malformed)   # 16 characters
     assert got[7] == ("uscc", malformed)   # contains I
-    assert got[9] == ("uscc", f"与第 2 行重复（统一社会信用代码 {HUAWEI}），保留第一条 (duplicate)")
-    assert got[10] == ("uscc", "必填项“统一社会信用代码”为空 (required value missing)")
-    assert got[11] == ("service_package", "“服务包企业”应为 是/否 (yes/no)")
+    assert got[9] == ("uscc", f"与第 2 行重复（统一社会信用代码 {HUAWEI}），保留第一条")
+    assert got[10] == ("uscc", "必填项“统一社会信用代码”为空")
+    assert got[11] == ("service_package", "“服务包企业”应为 是/否")
+    english = reasons_en(enterprises)
+    assert english[6] == english[7] == ("The unified social credit code must have 18 characters, digits and capital "
+                                        "letters (without I, O, Z, S or V).")
+    assert english[9] == f"A repeat of row 2 (uscc “{HUAWEI}”); the first one is kept."
+    assert english[10] == "The required value uscc is missing."
+    assert english[11] == "service_package must be yes or no."
     assert set(got) == {4, 5, 6, 7, 9, 10, 11}
     values = enterprises.rejects.set_index("row")["value"]
     assert values[4] == HUAWEI[:17] + "7" and values[9] == HUAWEI
@@ -124,11 +136,19 @@ def test_registered_capital_units(enterprises) -> None:  # noqa: ANN001
 # --- projects: GBK file -----------------------------------------------------------------
 def test_gbk_project_rejects(gbk_projects) -> None:  # noqa: ANN001
     assert reasons(gbk_projects) == {
-        5: ("status", "“项目状态”取值无法识别，可选：储备、在建、建成 (unknown value)"),
-        6: ("completion_date", "竣工时间早于开工时间 (completion date before start date)"),
-        7: ("start_date", "“开工时间”无法识别为日期，应如 2024-05-01 或 2024年5月1日 (unreadable date)"),
-        8: ("project_id", "与第 2 行重复（项目编号 GBK-001），保留第一条 (duplicate)"),
-        9: ("investment_total", "“总投资(亿元)”不能小于 0 (must be ≥ 0)"),
+        5: ("status", "“项目状态”取值无法识别，可选：储备、在建、建成"),
+        6: ("completion_date", "竣工时间早于开工时间"),
+        7: ("start_date", "“开工时间”无法识别为日期，应如 2024-05-01 或 2024年5月1日"),
+        8: ("project_id", "与第 2 行重复（项目编号 GBK-001），保留第一条"),
+        9: ("investment_total", "“总投资(亿元)”不能小于 0"),
+    }
+    assert reasons_en(gbk_projects) == {
+        5: "status has a value that is not recognised; allowed: reserve, under_construction, completed "
+           "(or their Chinese names).",
+        6: "The completion date is before the start date.",
+        7: "start_date is not a readable date; write it like 2024-05-01 or 2024/5/1.",
+        8: "A repeat of row 2 (project_id “GBK-001”); the first one is kept.",
+        9: "investment_total cannot be less than 0.",
     }
     assert gbk_projects.rejects.set_index("row").loc[5, "value"] == "暂停"
     assert (gbk_projects.rejects["file"] == "projects_gbk.csv").all()
@@ -156,6 +176,8 @@ def test_unknown_industry_is_other_with_a_warning(gbk_projects) -> None:  # noqa
     assert (warning.kind, warning.value, warning.count, warning.column) == ("industry_unknown", "量子计算", 1,
                                                                             "industry")
     assert warning.layer == "projects" and warning.file == "projects_gbk.csv" and "其他" in warning.message
+    assert warning.message == "行业“量子计算”不在目录中，按“其他”计（1 行）"
+    assert warning.message_en == "The industry “量子计算” is not in the catalogue and is counted as “other” (1 row)."
 
 
 def test_xlsx_amounts_in_wan_yuan_become_yi_yuan() -> None:
@@ -165,9 +187,10 @@ def test_xlsx_amounts_in_wan_yuan_become_yi_yuan() -> None:
     assert frame.loc[5, "investment_total"] == pytest.approx(0.5)     # 5000 (a number cell)
     assert frame.loc[8, "investment_total"] == pytest.approx(0.025)   # "２５０万元"
     assert reasons(result) == {
-        6: ("lat", "“纬度”不是数字 (coordinate is not a number)"),
-        7: ("project_id", "与第 4 行重复（项目编号 XL-01），保留第一条 (duplicate)"),
+        6: ("lat", "“纬度”不是数字"),
+        7: ("project_id", "与第 4 行重复（项目编号 XL-01），保留第一条"),
     }
+    assert reasons_en(result)[6] == "The coordinate lat is not a number."
 
 
 @pytest.mark.parametrize("header, written, yi", [
@@ -243,8 +266,8 @@ def test_yes_no_aliases() -> None:
 def test_hotline_rows() -> None:
     result = clean_layer(read_layer_file("hotline", DATA / "hotline_gb18030.csv"))
     assert reasons(result) == {
-        4: ("received_at", "“受理时间”无法识别为日期，应如 2024-05-01 或 2024年5月1日 (unreadable date)"),
-        5: ("category", "“诉求类别”取值无法识别，可选：停车、道路、物业、环境、其他 (unknown value)"),
+        4: ("received_at", "“受理时间”无法识别为日期，应如 2024-05-01 或 2024年5月1日"),
+        5: ("category", "“诉求类别”取值无法识别，可选：停车、道路、物业、环境、其他"),
     }
     frame = result.frame.set_index(SOURCE_ROW)
     assert frame["category"].tolist() == ["parking", "roads"]
@@ -277,8 +300,8 @@ def test_coord_sys_aliases_and_default(tmp_path: Path) -> None:
                           "coord_sys": ["高德", "BD-09", "", "北京54"], SOURCE_ROW: [2, 3, 4, 5]})
     result = clean_layer(LayerTable("stations", tmp_path / "stations.csv", frame), default_coord_sys="gcj02")
     assert result.frame["coord_sys"].tolist() == ["gcj02", "bd09", "gcj02"]
-    assert reasons(result) == {5: ("coord_sys", "坐标系无法识别，可选：wgs84、gcj02、bd09、cgcs2000 "
-                                                "(unknown coordinate system)")}
+    assert reasons(result) == {5: ("coord_sys", "坐标系无法识别，可选：wgs84、gcj02、bd09、cgcs2000")}
+    assert reasons_en(result) == {5: "The coordinate system is not recognised; allowed: wgs84, gcj02, bd09, cgcs2000."}
 
 
 def test_several_problems_in_one_row_are_all_named(tmp_path: Path) -> None:
@@ -288,6 +311,8 @@ def test_several_problems_in_one_row_are_all_named(tmp_path: Path) -> None:
     assert reject["row"] == 7 and reject["column"] == "name"
     assert reject["reason"].startswith("必填项“项目名称”为空")
     assert "同一行另有问题：status" in reject["reason"]
+    assert reject["reason_en"].startswith("The required value name is missing; the same row also has a problem in "
+                                          "status: status has a value that is not recognised")
 
 
 def test_duplicates_of_a_rejected_row_are_not_called_duplicates(tmp_path: Path) -> None:
@@ -296,7 +321,7 @@ def test_duplicates_of_a_rejected_row_are_not_called_duplicates(tmp_path: Path) 
     result = clean_layer(LayerTable("projects", tmp_path / "projects.csv", frame))
     got = reasons(result)
     assert got[2][0] == "status"
-    assert got[4] == ("project_id", "与第 3 行重复（项目编号 p1），保留第一条 (duplicate)")
+    assert got[4] == ("project_id", "与第 3 行重复（项目编号 p1），保留第一条")
     assert result.frame[SOURCE_ROW].tolist() == [3]
 
 

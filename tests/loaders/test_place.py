@@ -87,7 +87,8 @@ def test_swapped_lon_lat_is_detected_and_corrected(report: dict, projects: gpd.G
     [warning] = warnings_of(report, "swapped", "projects")
     assert warning["row"] == 6 and warning["file"] == "projects.csv"
     assert warning["value"] == "经度=39.866，纬度=116.312"
-    assert warning["message"] == "经纬度填反，已自动交换 (lon/lat swapped, corrected)"
+    assert warning["message"] == "经纬度填反，已自动交换"
+    assert warning["message_en"] == "Longitude and latitude were written the wrong way round; swapped back."
     assert metres(projects.loc[6, "lon"], projects.loc[6, "lat"], *KNOWN["lize"]) < 1.0
     assert projects.loc[6, "street"] == "太平桥街道"
 
@@ -105,7 +106,9 @@ def test_points_within_100_m_are_snapped_with_a_warning(report: dict, projects: 
                                                         key: str, metres_out: float) -> None:
     [warning] = [w for w in warnings_of(report, "snapped", "projects") if w["row"] == row]
     assert warning["value"] == f"{metres_out:.1f} m"
-    assert warning["message"] == "坐标在区界外100米以内，已吸附到最近街镇边界 (snapped to nearest street)"
+    assert warning["message"] == "坐标在区界外100米以内，已吸附到最近街镇边界"
+    assert warning["message_en"] == ("The point lies outside the district, within 100 m of it, and has been moved just "
+                                     "inside the nearest street's boundary.")
     rec = projects.loc[row]
     assert rec["placement"] == "snapped"
     streets = load_streets().set_index("name")
@@ -124,7 +127,9 @@ def test_points_within_100_m_are_snapped_with_a_warning(report: dict, projects: 
 @pytest.mark.parametrize("row, km", [(9, "0.1"), (10, "1.5")])
 def test_points_beyond_100_m_are_rejected(rejects: dict, row: int, km: str) -> None:
     assert rejects[row]["column"] == "lon"
-    assert rejects[row]["reason"] == f"坐标位于丰台区界外 {km} 公里，超出允许的100米 (outside the district)"
+    assert rejects[row]["reason"] == f"坐标位于丰台区界外 {km} 公里，超出允许的100米"
+    assert rejects[row]["reason_en"] == (f"The point lies {km} km outside the Fengtai district boundary, farther than "
+                                         "the 100 m allowed.")
 
 
 def test_far_point_in_gcj02_reports_its_true_distance(rejects: dict, outline_m: shapely.Geometry) -> None:
@@ -133,7 +138,8 @@ def test_far_point_in_gcj02_reports_its_true_distance(rejects: dict, outline_m: 
     assert metres(lon, lat, *FIXTURES["tiananmen_wgs84"]) < 1.0
     point = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
     km = round(outline_m.distance(point) / 1000, 2)
-    assert rejects[11]["reason"] == f"坐标位于丰台区界外 {km} 公里，超出允许的100米 (outside the district)"
+    assert rejects[11]["reason"] == f"坐标位于丰台区界外 {km} 公里，超出允许的100米"
+    assert f" {km} km outside" in rejects[11]["reason_en"]
 
 
 def test_records_without_coordinates_are_placed_by_street_name(projects: gpd.GeoDataFrame) -> None:
@@ -149,16 +155,26 @@ def test_split_township_is_rejected_not_guessed(rejects: dict) -> None:
     assert reject["column"] == "street" and reject["value"] == "花乡乡"
     assert reject["reason"] == ("无坐标，且“花乡乡”是2021年区划调整前的乡镇名称，花乡乡（花乡地区）已拆分划入多个现街道，"
                                 "仅凭名称无法确定现属街镇；请补充坐标或填写现街镇名称")
+    assert reject["reason_en"] == ("No coordinates, and “花乡乡” is the name of a township from before the 2021 "
+                                   "re-division: Huaxiang township (Huaxiang area) was split among several of today's "
+                                   "streets, so the name alone does not say which street it is; add coordinates or "
+                                   "the present street's name.")
 
 
 def test_other_rows_that_cannot_be_placed(rejects: dict) -> None:
     assert rejects[15]["reason"] == "无坐标，且“朝阳门街道”不是丰台区现有的26个街镇之一，也不是已知的别名或旧称"
+    assert rejects[15]["reason_en"] == ("No coordinates, and “朝阳门街道” is not one of the 26 present streets of "
+                                        "Fengtai, nor a known alias or former name.")
     assert rejects[16]["reason"] == "无坐标，且未填写所属街镇"
-    assert rejects[17]["reason"] == "经度和纬度只填了一个 (only one of lon/lat given)"
+    assert rejects[16]["reason_en"] == "No coordinates, and no street given."
+    assert rejects[17]["reason"] == "经度和纬度只填了一个"
+    assert rejects[17]["reason_en"] == "Only one of longitude and latitude is given."
     assert rejects[20]["reason"].startswith("坐标不在中国范围内，可能是投影坐标或录入错误")
     assert rejects[20]["value"] == "442000.0,4412000.0"
     assert rejects[21] == {**rejects[21], "column": "coord_sys", "value": "北京54",
-                           "reason": "坐标系无法识别，可选：wgs84、gcj02、bd09、cgcs2000 (unknown coordinate system)"}
+                           "reason": "坐标系无法识别，可选：wgs84、gcj02、bd09、cgcs2000",
+                           "reason_en": "The coordinate system is not recognised; allowed: wgs84, gcj02, bd09, "
+                                        "cgcs2000."}
 
 
 def test_full_width_coordinates(projects: gpd.GeoDataFrame) -> None:
@@ -188,7 +204,8 @@ def test_declared_zone_mismatch_is_flagged(report: dict, projects: gpd.GeoDataFr
     [warning] = warnings_of(report, "zone_mismatch", "projects")
     assert warning["row"] == 18
     assert warning["value"] == "填报：中关村丰台园；坐标所在：丽泽金融商务区"
-    assert warning["message"] == "填报的所属功能区与坐标位置不符 (declared zone differs from location)"
+    assert warning["message"] == "填报的所属功能区与坐标位置不符"
+    assert warning["message_en"] == "The declared zone differs from the zones the coordinates fall in."
     for row, zone in ((2, "lize"), (6, "lize"), (19, "hexi"), (4, "nanzhongzhou")):
         assert projects.loc[row, "zone_declared"] == zone
         assert bool(projects.loc[row, "zone_declared_mismatch"]) is False
@@ -264,6 +281,8 @@ def test_old_names_without_coordinates(bounds: Boundaries, old: str, today: str 
     if today is None:
         [reason] = result.rejects["reason"].tolist()
         assert "2021" in reason and old in reason and "无法确定" in reason
+        [reason_en] = result.rejects["reason_en"].tolist()
+        assert "2021 re-division" in reason_en and f"“{old}”" in reason_en and "township" in reason_en
         assert result.frame.empty
     else:
         assert result.frame["street"].tolist() == [today] and result.rejects.empty
@@ -283,5 +302,6 @@ def test_many_points_are_placed_consistently(bounds: Boundaries) -> None:
     assert (joined.to_numpy() == inside["street"].to_numpy()).all()
     assert len(placed) + len(result.rejects) == 3000
     assert len(result.rejects) > 0   # the bounding box holds points outside the district too
-    assert result.rejects["reason"].str.fullmatch(
-        r"坐标位于丰台区界外 \d+\.\d{1,2} 公里，超出允许的100米 \(outside the district\)").all()
+    assert result.rejects["reason"].str.fullmatch(r"坐标位于丰台区界外 \d+\.\d{1,2} 公里，超出允许的100米").all()
+    assert result.rejects["reason_en"].str.fullmatch(
+        r"The point lies \d+\.\d{1,2} km outside the Fengtai district boundary, farther than the 100 m allowed\.").all()

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from loaders.build import build
 from loaders.clean import clean_layer
-from loaders.read import FORMULA_REASON, read_layer_file
+from loaders.read import FORMULA_REASON, FORMULA_REASON_EN, read_layer_file
 from loaders.store import open_store
 
 HEADER = ["项目编号", "项目名称", "项目状态", "经度", "纬度", "所属街镇"]
@@ -59,9 +59,10 @@ def test_required_formula_cell_without_value_is_rejected_with_the_formula_reason
                                                              "rejected": 1, "seconds": 0}
     reject = rejects(report)[2]
     assert reject == {"layer": "projects", "file": "projects.xlsx", "row": 2, "column": "name",
-                      "value": '=A2&"x"', "reason": FORMULA_REASON}
+                      "value": '=A2&"x"', "reason": FORMULA_REASON, "reason_en": FORMULA_REASON_EN}
     assert "单元格是公式但没有计算结果" in reject["reason"] and "Excel/WPS" in reject["reason"]
-    assert "required value missing" not in reject["reason"]
+    assert "必填项" not in reject["reason"] and "required value" not in reject["reason_en"]
+    assert "formula with no computed value" in reject["reason_en"] and "Excel/WPS" in reject["reason_en"]
     assert store.read("projects")["project_id"].tolist() == ["P2"]
 
 
@@ -97,7 +98,8 @@ def test_workbook_without_formulas_has_no_marks(tmp_path: Path) -> None:
     table = read_layer_file("projects", path)
     assert table.formulas == {}
     reasons = clean_layer(table).rejects["reason"].tolist()
-    assert reasons == ["必填项“项目名称”为空 (required value missing)"]
+    assert reasons == ["必填项“项目名称”为空"]
+    assert clean_layer(table).rejects["reason_en"].tolist() == ["The required value name is missing."]
 
 
 def _rewrite_sheet(path: Path, replace: dict[str, str]) -> None:
