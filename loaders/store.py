@@ -10,12 +10,13 @@ GeoPackage by writing a temporary file and ``os.replace``; PostGIS by writing
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -405,37 +406,421 @@ def sqlalchemy_url(url: str) -> str:
 
 
 _LOCK_KEY = "fengtai-dashboard-build"
-CONNECT_TIMEOUT_S = 5
+
+
+# ---------------------------------------------------------------- every PostgreSQL connection
+# A database behind a network that drops packets, or a server that stops answering, must make
+# a page fail in seconds ("store unavailable", the last good build shown), never hang it.
+# Every connection this project makes to PostgreSQL goes through :func:`pg_engine` (SQLAlchemy)
+# or :func:`pg_connect_args` (plain psycopg2), which apply these limits, in seconds, read from
+# the environment when the engine is made (0 = no limit):
+PG_LIMIT_ENV: dict[str, tuple[float, str]] = {
+    "DASHBOARD_DB_CONNECT_TIMEOUT": (5, "opening a connection, handshake included (libpq connect_timeout; "
+                                        "whole seconds, libpq's minimum is 2); also the answer a pre-ping "
+                                        "gets, and the grace an answer gets after statement_timeout"),
+    "DASHBOARD_DB_STATEMENT_TIMEOUT": (15, "one statement of a reader (the app, downloads, briefs): "
+                                          "PostgreSQL cancels it (statement_timeout)"),
+    "DASHBOARD_DB_IDLE_TX_TIMEOUT": (10, "a reader's session left idle inside a transaction is ended by "
+                                        "the server (idle_in_transaction_session_timeout)"),
+    "DASHBOARD_DB_LOCK_TIMEOUT": (10, "a reader waiting for a lock (a build's swap) gives up (lock_timeout)"),
+    "DASHBOARD_DB_POOL_TIMEOUT": (10, "waiting for a free connection of the process's pool"),
+    "DASHBOARD_DB_STREAM_IDLE_TX_TIMEOUT": (300, "a chunked read (a download's server-side cursor) may wait "
+                                                "this long between two chunks while the file is written"),
+    "DASHBOARD_DB_BUILD_STATEMENT_TIMEOUT": (600, "a build's statement, lock wait and pause inside a "
+                                                 "transaction (a build COPYs millions of rows): each bounded "
+                                                 "by this, not by the readers' limits"),
+}
+
+
+@dataclass(frozen=True)
+class PgLimits:
+    """The limits of one kind of connection (``purpose``: "read" or "build"), in seconds, 0 = none."""
+
+    purpose: str
+    connect: float
+    statement: float
+    idle_tx: float
+    lock: float
+    pool: float
+    stream_idle_tx: float
+
+    @property
+    def answer(self) -> float:
+        """How long the client waits for any answer of the server before it cuts the connection:
+        the statement timeout (the server cancels first, cleanly) plus the connect timeout of grace
+        for the cancellation to arrive; none when statements have no limit."""
+        return self.statement + (self.connect or 5) if self.statement else 0.0
+
+    @property
+    def ping(self) -> float:
+        """How long a pre-ping (``SELECT 1`` on a pooled connection) may take."""
+        return self.connect
+
+    def server_options(self) -> str:
+        """libpq ``options``: the server-side limits of every session."""
+        settings = {"statement_timeout": self.statement, "idle_in_transaction_session_timeout": self.idle_tx,
+                    "lock_timeout": self.lock}
+        return " ".join(f"-c {name}={_ms(value)}" for name, value in settings.items())
+
+
+def _ms(seconds: float) -> int:
+    return int(round(seconds * 1000))
+
+
+def _env_seconds(name: str, environ: Mapping[str, str]) -> float:
+    default = PG_LIMIT_ENV[name][0]
+    text = (environ.get(name) or "").strip()
+    if not text:
+        return float(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value <= 86_400) or value != value:
+        raise BuildError(f"{name}={text!r} 无效 (not valid): 需要 0 到 86400 之间的秒数，0 表示不限 "
+                         "(seconds between 0 and 86400; 0 = no limit).")
+    return value
+
+
+def pg_limits(purpose: str = "read", environ: Mapping[str, str] | None = None) -> PgLimits:
+    """The limits for a connection of ``purpose`` ("read": the app, downloads, briefs, the audit log;
+    "build": a build's writes), from ``environ`` (default ``os.environ``); see :data:`PG_LIMIT_ENV`."""
+    if purpose not in ("read", "build"):
+        raise ValueError(f"purpose must be 'read' or 'build', not {purpose!r}")
+    env = os.environ if environ is None else environ
+    connect = _env_seconds("DASHBOARD_DB_CONNECT_TIMEOUT", env)
+    connect = float(max(2, int(-(-connect // 1)))) if connect else 0.0   # libpq: whole seconds, at least 2
+    pool = _env_seconds("DASHBOARD_DB_POOL_TIMEOUT", env)
+    if purpose == "build":
+        build = _env_seconds("DASHBOARD_DB_BUILD_STATEMENT_TIMEOUT", env)
+        return PgLimits("build", connect, statement=build, idle_tx=build, lock=0.0, pool=pool,
+                        stream_idle_tx=build)
+    return PgLimits("read", connect, statement=_env_seconds("DASHBOARD_DB_STATEMENT_TIMEOUT", env),
+                    idle_tx=_env_seconds("DASHBOARD_DB_IDLE_TX_TIMEOUT", env),
+                    lock=_env_seconds("DASHBOARD_DB_LOCK_TIMEOUT", env), pool=pool,
+                    stream_idle_tx=_env_seconds("DASHBOARD_DB_STREAM_IDLE_TX_TIMEOUT", env))
+
+
+def pg_connect_args(purpose: str = "read", url: str | None = None,
+                    limits: PgLimits | None = None) -> dict:
+    """Keyword arguments for ``psycopg2.connect(url, **pg_connect_args())`` or SQLAlchemy's
+    ``connect_args``: the connect timeout; TCP keepalives and ``tcp_user_timeout`` (a peer that
+    vanishes from the network fails the connection in seconds); the server-side statement,
+    idle-in-transaction and lock timeouts (libpq ``options``, before any the URL or ``PGOPTIONS``
+    gives, which therefore win); and a connection class whose every wait for the server is
+    bounded on the client too (:attr:`PgLimits.answer`): a server or network that stops answering
+    without closing the connection (nothing for TCP to notice) has it cut, and the waiting call
+    fails with :class:`NoAnswer`, a ``psycopg2.OperationalError`` (SQLAlchemy: ``OperationalError``,
+    the connection invalidated)."""
+    limits = limits or pg_limits(purpose)
+    extra = _url_options(url) if url else None
+    extra = extra if extra is not None else os.environ.get("PGOPTIONS", "").strip()
+    connect = int(limits.connect)
+    beat = connect or 5   # TCP: a silent peer is given up after about twice the connect timeout
+    args: dict = {"keepalives": 1, "keepalives_idle": beat, "keepalives_interval": max(1, beat // 2),
+                  "keepalives_count": 3, "tcp_user_timeout": 2000 * beat,
+                  "options": " ".join(o for o in (limits.server_options(), extra) if o),
+                  "connection_factory": _timed_connection_class(limits)}
+    if connect:
+        args["connect_timeout"] = connect
+    return args
+
+
+def _url_options(url: str) -> str | None:
+    """The ``options`` query parameter of a ``postgresql://`` URL (e.g. a search_path), if any."""
+    from urllib.parse import parse_qs, urlsplit
+    values = parse_qs(urlsplit(url).query).get("options")
+    return values[-1] if values else None
+
+
+def pg_engine(url: str, purpose: str = "read", **kw):  # noqa: ANN201 - sqlalchemy.Engine, imported lazily
+    """A SQLAlchemy engine for a ``postgresql://`` URL with the limits of ``purpose``
+    (:func:`pg_connect_args`), a pool timeout, and a pre-ping bounded by the connect timeout: a
+    pooled connection cut by a server restart or a silent network is replaced (the whole pool is
+    refreshed), not reused. ``kw`` goes to ``create_engine`` (``connect_args`` are merged)."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    limits = pg_limits(purpose)
+    connect_args = {**pg_connect_args(purpose, url, limits), **kw.pop("connect_args", {})}
+    if kw.get("poolclass") in (None, QueuePool) and limits.pool:
+        kw.setdefault("pool_timeout", limits.pool)
+    engine = create_engine(sqlalchemy_url(url), connect_args=connect_args, **kw)
+    event.listen(engine, "connect", _mark_fresh)
+    event.listen(engine, "checkout", _pre_ping)
+    return engine
+
+
+def _mark_fresh(dbapi_connection, record) -> None:  # noqa: ANN001 - pool "connect" event
+    record.info["fengtai_fresh"] = True
+
+
+def _pre_ping(dbapi_connection, record, proxy) -> None:  # noqa: ANN001 - pool "checkout" event
+    """SQLAlchemy's pool_pre_ping, with a deadline: ``SELECT 1`` on a pooled connection, answered
+    within the connect timeout, or the whole pool is refreshed and a new connection made."""
+    from sqlalchemy.exc import InvalidatePoolError
+    if record.info.pop("fengtai_fresh", False):
+        return
+    import psycopg2
+    limits: PgLimits = getattr(dbapi_connection, "limits", None) or pg_limits()
+    deadline = getattr(dbapi_connection, "deadline", None)   # a connection made without pg_connect_args: none
+    try:
+        before = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # no transaction left open by the ping
+        with deadline(limits.ping) if deadline else contextlib.nullcontext():
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        dbapi_connection.autocommit = before
+    except psycopg2.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InvalidatePoolError(f"pre-ping failed: {first}") from exc
+
+
+class _Watchdog:
+    """One thread that cuts (``shutdown``) the socket of a connection whose wait for the server
+    outlived its deadline: the libpq call blocked on it returns at once with an error."""
+
+    def __init__(self) -> None:
+        import itertools
+        import threading
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int]] = []
+        self._armed: dict[int, int] = {}     # token -> socket fd
+        self._fired: set[int] = set()
+        self._tokens = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, fd: int, seconds: float) -> int:
+        import heapq
+        import threading
+        import time
+        token = next(self._tokens)
+        with self._cond:
+            self._armed[token] = fd
+            heapq.heappush(self._heap, (time.monotonic() + seconds, token))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="pg-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return token
+
+    def disarm(self, token: int) -> bool:
+        """Stop watching; True when the deadline had passed and the connection was cut."""
+        with self._cond:
+            self._armed.pop(token, None)
+            if token in self._fired:
+                self._fired.discard(token)
+                return True
+            return False
+
+    def _run(self) -> None:
+        import heapq
+        import socket
+        import time
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][1] not in self._armed:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait(timeout=60)
+                    continue
+                deadline, token = self._heap[0]
+                now = time.monotonic()
+                if deadline > now:
+                    self._cond.wait(timeout=deadline - now)
+                    continue
+                heapq.heappop(self._heap)
+                fd = self._armed.pop(token)
+                self._fired.add(token)
+                try:  # a duplicate of the descriptor: shutting it down cuts the connection itself
+                    sock = socket.socket(fileno=os.dup(fd))
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    finally:
+                        sock.close()
+                except OSError:
+                    pass
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _no_answer_class():  # noqa: ANN202
+    import psycopg2
+
+    class NoAnswer(psycopg2.OperationalError):
+        """The server did not answer within the deadline; the connection was closed."""
+
+    NoAnswer.__module__, NoAnswer.__qualname__ = __name__, "NoAnswer"
+    return NoAnswer
+
+
+@functools.cache
+def _timed_classes() -> tuple[type, type, type]:
+    """psycopg2 connection and cursor classes whose waits for the server have a deadline."""
+    import psycopg2
+    import psycopg2.extensions
+
+    no_answer = _no_answer_class()
+
+    class TimedCursor(psycopg2.extensions.cursor):
+        def execute(self, query, vars=None):  # noqa: ANN001, ANN201, A002 - psycopg2's signature
+            with self.connection.deadline():
+                return super().execute(query, vars)
+
+        def executemany(self, query, vars_list):  # noqa: ANN001, ANN201
+            with self.connection.deadline():
+                return super().executemany(query, vars_list)
+
+        def callproc(self, procname, parameters=None):  # noqa: ANN001, ANN201
+            with self.connection.deadline():
+                return super().callproc(procname, parameters)
+
+        def copy_expert(self, sql, file, size=8192):  # noqa: ANN001, ANN201
+            with self.connection.deadline():
+                return super().copy_expert(sql, file, size)
+
+        def copy_from(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+            with self.connection.deadline():
+                return super().copy_from(*args, **kwargs)
+
+        def copy_to(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+            with self.connection.deadline():
+                return super().copy_to(*args, **kwargs)
+
+        # A named (server-side) cursor asks the server for each batch of rows, and closes on it.
+        def fetchone(self):  # noqa: ANN201
+            if self.name is None:
+                return super().fetchone()
+            with self.connection.deadline():
+                return super().fetchone()
+
+        def fetchmany(self, size=None):  # noqa: ANN001, ANN201
+            if self.name is None:
+                return super().fetchmany() if size is None else super().fetchmany(size)
+            with self.connection.deadline():
+                return super().fetchmany() if size is None else super().fetchmany(size)
+
+        def fetchall(self):  # noqa: ANN201
+            if self.name is None:
+                return super().fetchall()
+            with self.connection.deadline():
+                return super().fetchall()
+
+        def scroll(self, value, mode="relative"):  # noqa: ANN001, ANN201
+            with self.connection.deadline():
+                return super().scroll(value, mode)
+
+        def close(self) -> None:
+            if self.name is None or self.connection.closed:
+                return super().close()
+            with self.connection.deadline():
+                return super().close()
+
+    class TimedConnection(psycopg2.extensions.connection):
+        limits: PgLimits
+
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*args, **kwargs)
+            self.cursor_factory = TimedCursor
+            self._unbounded = 0
+
+        @contextlib.contextmanager
+        def deadline(self, seconds: float | None = None) -> Iterator[None]:
+            """Bound one wait for the server: ``seconds`` (default :attr:`PgLimits.answer`), after
+            which the connection is cut and closed, and :class:`NoAnswer` raised."""
+            seconds = self.limits.answer if seconds is None else seconds
+            if not seconds or self._unbounded or self.closed:
+                yield
+                return
+            token = _WATCHDOG.arm(self.fileno(), seconds)
+            try:
+                yield
+            except psycopg2.Error as exc:
+                if _WATCHDOG.disarm(token):
+                    self.close()
+                    raise no_answer(f"数据库 {seconds:g} 秒内没有应答，连接已断开 (no answer from the database "
+                                    f"within {seconds:g} s: the network or the server is silent; the "
+                                    "connection was closed)") from exc
+                raise
+            except BaseException:
+                _WATCHDOG.disarm(token)
+                raise
+            else:
+                if _WATCHDOG.disarm(token):
+                    self.close()  # answered just as it was cut: never reuse a cut connection
+
+        @contextlib.contextmanager
+        def unbounded(self) -> Iterator[None]:
+            """No client deadline inside (a wait that may be long on purpose: another build's lock)."""
+            self._unbounded += 1
+            try:
+                yield
+            finally:
+                self._unbounded -= 1
+
+        def commit(self) -> None:
+            with self.deadline():
+                super().commit()
+
+        def rollback(self) -> None:
+            if self.closed:
+                return super().rollback()
+            with self.deadline():
+                super().rollback()
+
+    for cls in (TimedConnection, TimedCursor):
+        cls.__module__, cls.__qualname__ = __name__, cls.__name__
+    return TimedConnection, TimedCursor, no_answer
+
+
+def _timed_connection_class(limits: PgLimits) -> type:
+    base = _timed_classes()[0]
+    return type("TimedConnection", (base,), {"limits": limits})
+
+
+def __getattr__(name: str):  # noqa: ANN202 - module attribute NoAnswer, made when first asked for
+    if name == "NoAnswer":
+        return _timed_classes()[2]
+    raise AttributeError(name)
 
 
 class PostGISStore(_Reading):
-    """Tables in a PostGIS database (schema ``public`` unless the URL's search_path says else)."""
+    """Tables in a PostGIS database (schema ``public`` unless the URL's search_path says else).
+
+    Reads use :attr:`engine` (the readers' limits, :func:`pg_limits`); a build's lock and writes
+    use :attr:`build_engine` (a build's own, longer statement limit)."""
 
     def __init__(self, url: str) -> None:
         self.target = url
         self._engine = None
+        self._build_engine = None
 
     @property
     def engine(self):  # noqa: ANN201 - sqlalchemy.Engine, imported lazily
         if self._engine is None:
-            from sqlalchemy import create_engine
-            # pre-ping: a connection cut by a server restart is replaced, not reused; a short connect
-            # timeout: an unreachable server is reported in seconds, not after the TCP timeout.
-            # TCP keepalives and a user timeout: a server that vanishes from the network (no reset,
-            # no answer) fails a waiting query in about 20 s instead of hanging a page.
-            self._engine = create_engine(sqlalchemy_url(self.target), pool_pre_ping=True,
-                                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "keepalives": 1,
-                                                       "keepalives_idle": 10, "keepalives_interval": 3,
-                                                       "keepalives_count": 3, "tcp_user_timeout": 20_000})
+            self._engine = pg_engine(self.target, "read")
         return self._engine
 
-    def _connect(self):  # noqa: ANN202
-        from sqlalchemy.exc import OperationalError
+    @property
+    def build_engine(self):  # noqa: ANN201 - sqlalchemy.Engine, imported lazily
+        if self._build_engine is None:
+            self._build_engine = pg_engine(self.target, "build")
+        return self._build_engine
+
+    def _connect(self, engine=None):  # noqa: ANN001, ANN202 - sqlalchemy.Engine / Connection
+        """A connection of ``engine`` (default :attr:`engine`); one that cannot be had in time
+        (server down, network silent, pool exhausted) is a :class:`BuildError` saying so."""
+        from sqlalchemy.exc import OperationalError, TimeoutError
         try:
-            return self.engine.connect()
+            return (engine or self.engine).connect()
         except OperationalError as exc:
-            raise BuildError(f"无法连接 PostGIS 数据库：{str(exc.orig).strip().splitlines()[0]}。"
+            first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise BuildError(f"无法连接 PostGIS 数据库：{first}。"
                              "请检查地址、用户名、密码以及服务器是否在运行。") from exc
+        except TimeoutError as exc:
+            raise BuildError(f"PostGIS 数据库连接全部占用，等待超时 (every connection of the pool is busy): {exc}"
+                             ) from exc
 
     def layers(self) -> list[str]:
         from sqlalchemy import inspect
@@ -473,6 +858,10 @@ class PostGISStore(_Reading):
             cols += ', ST_AsBinary("geometry") AS "geometry"'
         sql = text(f'SELECT {cols} FROM "{name}"' + (f" WHERE {where}" if where else ""))
         with self._connect() as conn:
+            # The transaction stays open while the consumer writes each chunk (a download's file):
+            # it may pause that long between two chunks (DASHBOARD_DB_STREAM_IDLE_TX_TIMEOUT).
+            limits = getattr(conn.connection.dbapi_connection, "limits", None) or pg_limits()
+            conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {_ms(limits.stream_idle_tx)}"))
             streaming = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows)
             for frame in pd.read_sql(sql, streaming, chunksize=chunk_rows):
                 if plain:
@@ -488,9 +877,12 @@ class PostGISStore(_Reading):
         message (a session-level advisory lock, released when the build ends or its connection dies);
         ``wait``: wait for the other build to finish instead."""
         from sqlalchemy import text
-        with self._connect() as conn:
-            if wait:
-                conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": _LOCK_KEY})
+        with self._connect(self.build_engine) as conn:
+            if wait:  # waiting for another build may be long: no statement or lock limit on this one
+                conn.execute(text("SET LOCAL statement_timeout = 0"))
+                conn.execute(text("SET LOCAL lock_timeout = 0"))
+                with conn.connection.dbapi_connection.unbounded():
+                    conn.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": _LOCK_KEY})
                 got = True
             else:
                 got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:key))"),
@@ -519,16 +911,17 @@ class PostGISStore(_Reading):
         names = [n for n in ALL_LAYERS if n in layers]
         tables = [n for n in TABLES if n in layers]
         every = [*names, *tables, REPORT_LAYER]
-        with self._connect() as conn:
+        engine = self.build_engine   # a build's own statement limit (DASHBOARD_DB_BUILD_STATEMENT_TIMEOUT)
+        with self._connect(engine) as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
             conn.commit()
         try:
             for name in names:
-                _write_postgis_table(name, _prepare(name, layers[name]), self.engine)
+                _write_postgis_table(name, _prepare(name, layers[name]), engine)
             for name, frame in [*((n, layers[n]) for n in tables), (REPORT_LAYER, _report_frame(report))]:
-                _prepare(name, frame).to_sql(f"{name}__new", self.engine, if_exists="replace", index=False,
+                _prepare(name, frame).to_sql(f"{name}__new", engine, if_exists="replace", index=False,
                                              chunksize=50_000, method=_copy_rows, dtype=_sql_types(name))
-            with self.engine.begin() as conn:  # one transaction: readers see old or new, never half
+            with engine.begin() as conn:  # one transaction: readers see old or new, never half
                 for name in every:
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
                     conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
@@ -544,7 +937,7 @@ class PostGISStore(_Reading):
                     if table in tables:
                         conn.execute(text(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")'))
         except BaseException:
-            with self.engine.begin() as conn:
+            with engine.begin() as conn:
                 for name in every:
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new" CASCADE'))
             raise

@@ -162,8 +162,10 @@ class AuditLog:
                 engine = create_engine(f"sqlite:///{self.target}", poolclass=NullPool)
                 event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout = 5000"))
             else:
-                from loaders.store import sqlalchemy_url  # postgresql:// means this project's psycopg2
-                engine = create_engine(sqlalchemy_url(self.target), pool_pre_ping=True)
+                # the store's own engine: connect, statement and idle-transaction timeouts and a
+                # client deadline, so a silent network fails a sign-in or download, never hangs it
+                from loaders.store import pg_engine
+                engine = pg_engine(self.target)
             self._engine = engine
         return self._engine
 
