@@ -46,3 +46,4 @@ DL_PREPARE, DL_CANCEL = "dl_prepare", "dl_cancel"
 
 # quality
 Q_LAYER, Q_SEARCH, Q_DOWNLOAD = "q_layer", "q_search", "q_dl"
+

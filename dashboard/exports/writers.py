@@ -91,7 +91,8 @@ from loaders.schema import LAT, LAYERS, LON
 SHORT_NAMES: dict[str, str] = {
     # points
     "project_id": "project_id", "name": "name", "status": "status", "level": "level", "industry": "industry",
-    "investment_total": "inv_total", "investment_done": "inv_done", "start_date": "start",
+    "investment_total": "inv_total", "investment_done": "inv_done", "investment_plan_year": "inv_plan_y",
+    "start_date": "start",
     "completion_date": "completion", "planned_start": "plan_start", "planned_completion": "plan_compl",
     LON: "lon", LAT: "lat", EXPORT_CRS: "export_crs", SOURCE_CRS: "src_crs", "street": "street",
     "address": "address", "owner_unit": "owner_unit", "schedule": "schedule", "days_late": "days_late",

@@ -72,7 +72,8 @@ _ENUM_LABELS_ZH: dict[str, dict[str, str]] = {
     "status": STATUS_LABELS, "level": LEVEL_LABELS, "industry": INDUSTRY_LABELS,
     "station_kind": STATION_KIND_LABELS, "station_tier": STATION_TIER_LABELS,
     "hotline_category": HOTLINE_CATEGORY_LABELS, "zone_kind": ZONE_KIND_LABELS,
-    "layer": {**LAYER_LABELS, "zone_stats": "功能区指标", "street_stats": "街镇指标", "district": "区界"},
+    "layer": {**LAYER_LABELS, "zone_stats": "功能区指标", "street_stats": "街镇指标", "district": "区界",
+              "street_ranking": "接诉即办街镇排名", "alerts": "预警", "stats_history": "指标历史"},
     "precision": {"official": "正式边界", "schematic": "示意范围", "coarse": "概略轮廓"},
     "schedule": SCHEDULE_LABELS,
 }
@@ -82,6 +83,7 @@ _ENUM_LABELS_EN: dict[str, dict[str, str]] = {
     "industry": {"smart_medical": "Smart medical engineering", "low_altitude": "Low-altitude technology",
                  "culture_tourism": "Culture & tourism", "digital": "Digital economy"},
     "layer": {"hotline": "12345 hotline cases", "zone_stats": "Zone indicators", "street_stats": "Street indicators",
+              "street_ranking": "12345 street ranking", "alerts": "Warnings", "stats_history": "Indicator history",
               "district": "District outline"},
     "precision": {"official": "official boundary", "schematic": "schematic extent", "coarse": "coarse outline"},
     "schedule": {"not_started_late": "Not started on time", "running_late": "Running past plan",

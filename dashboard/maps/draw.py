@@ -34,6 +34,9 @@ from dashboard.maps.assets import (
 from geodata.crs import METRIC_CRS, STORAGE_CRS, from_wgs84
 
 SEQUENTIAL = ("#fff3e0", "#fdc98b", "#f9934e", "#dd5a2b", "#a3300f")  # light → dark orange
+# A change: fewer (blue) through about the same (pale) to more (red); ColorBrewer RdBu, colour-blind safe.
+DIVERGING = ("#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b")
+CHANGE_BREAKS = (-1.0, -0.25, -0.05, 0.05, 0.25, 10.0)   # −100 % … −25 % … ±5 % … +25 % … +1000 %
 # Shading drawn under point layers (the zone map's enterprise and 12345 layers): a light
 # grey-blue ramp that no status colour shares, so the dots and their dark ring stay visible
 # (tests/dashboard/test_maps.py checks the contrast).
@@ -227,10 +230,11 @@ def _palette(classes: int, ramp: Sequence[str]) -> list[str]:
     return [ramp[round(i * (len(ramp) - 1) / max(classes - 1, 1))] for i in range(classes)]
 
 
-def classify(values: pd.Series, n: int = 5, ramp: Sequence[str] = SEQUENTIAL) -> tuple[list[float], list[str]]:
-    """Class breaks of ``values`` (:func:`class_breaks`) and one colour of ``ramp`` per value
-    (grey for missing)."""
-    breaks = class_breaks(values, n)
+def classify(values: pd.Series, n: int = 5, ramp: Sequence[str] = SEQUENTIAL,
+             breaks: Sequence[float] | None = None) -> tuple[list[float], list[str]]:
+    """Class breaks of ``values`` (:func:`class_breaks`, or fixed ``breaks``) and one colour of
+    ``ramp`` per value (grey for missing)."""
+    breaks = list(breaks) if breaks is not None else class_breaks(values, n)
     if not breaks:
         return [], [NO_DATA_COLOUR] * len(values)
     palette = _palette(max(len(breaks) - 1, 1), ramp)
@@ -368,8 +372,10 @@ def zone_labels_layer(zones: gpd.GeoDataFrame, name_column: str = "label") -> La
 
 def overview_map(*, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, target: str, legend_title: str,
                  fmt: Callable[[float], str], no_data: str, basemap: Basemap = Basemap(),
-                 note: str | None = None, layer_names: tuple[str, str] = ("功能区", "街镇")) -> OfflineMap:
-    """The district map: 26 streets under the 8 zones, one of them coloured by a metric.
+                 note: str | None = None, layer_names: tuple[str, str] = ("功能区", "街镇"),
+                 ramp: Sequence[str] = SEQUENTIAL, breaks: Sequence[float] | None = None) -> OfflineMap:
+    """The district map: 26 streets under the 8 zones, one of them coloured by a metric (or by a
+    change: ``ramp`` :data:`DIVERGING` with ``breaks`` :data:`CHANGE_BREAKS`).
 
     ``zones`` (display-ready, see :func:`display_polygons`) needs zone_id, label, colour
     (identity), value, tip (escaped HTML); ``streets`` needs name, value, tip. ``target`` is
@@ -384,7 +390,7 @@ def overview_map(*, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, target: 
     # the fit rarely needs that height, where a legend column at the side would cost width.
     m = base_map(tuple(streets.total_bounds), basemap, note, pad_top=LEGEND_ROW)
     coloured = zones if target == "zones" else streets
-    breaks, colours = classify(coloured["value"])
+    breaks, colours = classify(coloured["value"], ramp=ramp, breaks=breaks)
     coloured = coloured.assign(fill=colours)
     if target == "zones":
         zones = coloured
@@ -404,7 +410,7 @@ def overview_map(*, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, target: 
     zone_cols = ["zone_id", "colour", "tip"] + (["fill"] if target == "zones" else [])
     _geojson(ordered, zone_cols, layer_names[0], zone_style, highlight=True).add_to(m)
     zone_labels_layer(zones).add_to(m)
-    MapControl(legend_html(legend_title, breaks, fmt, no_data if coloured["value"].isna().any() else None),
+    MapControl(legend_html(legend_title, breaks, fmt, no_data if coloured["value"].isna().any() else None, ramp),
                "topright", "ft-legend ft-legend-row").add_to(m)
     return m
 

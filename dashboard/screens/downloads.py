@@ -38,7 +38,7 @@ from loaders.schema import (
 )
 
 PREVIEW_ROWS = 200
-STATS_DOWNLOADS: tuple[str, ...] = ("zone_stats", "street_stats")  # the indicators, on their polygons
+STATS_DOWNLOADS: tuple[str, ...] = ("zone_stats", "street_stats", "street_ranking")  # on their polygons
 DATE_FILTERS: dict[str, str] = {"hotline": "received_at"}           # layer -> the date column a range applies to
 CATEGORY_FILTERS: dict[str, tuple[str, dict[str, str]]] = {"hotline": ("category", HOTLINE_CATEGORY_LABELS)}
 

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import i18n, state
+from dashboard.briefing import change
 from dashboard.maps import draw
 from dashboard.store import data
 from dashboard.store.queries import KPI_ROW_1, KPI_ROW_2, METRICS, WORST_MIN_CASES, worst_streets, zone_name
@@ -18,8 +19,11 @@ def render() -> None:
     lang = ui.lang()
     ui.page_title("page_overview")
     totals = data.district_totals()
-    ui.kpi_row([ui.kpi(m, totals[m]) for m in KPI_ROW_1])
-    ui.kpi_row([ui.kpi(m, totals[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
+    period = _period_row()
+    figures = ui.area_figures("street", None, period, totals, _district_denominator())
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_1])
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
+    _warnings(lang)
 
     zones = data.zones_table()
     streets = data.streets_table()
@@ -28,8 +32,13 @@ def render() -> None:
         c1, c2 = st.columns([1, 1.6])
         target = c1.radio(ui.t("colour_by"), ("zones", "streets"), key=state.OV_TARGET, horizontal=True,
                           format_func=lambda v: i18n.t(f"colour_{v}", lang))
-        metric = c2.selectbox(ui.t("metric"), list(METRICS), key=state.OV_METRIC,
-                              format_func=lambda v: ui.metric_label(v, lang))
+        options = [*METRICS, CHANGE] if period else list(METRICS)
+        metric = c2.selectbox(ui.t("metric"), options, key=state.OV_METRIC,
+                              format_func=lambda v: ui.t("ch_map_change") if v == CHANGE else ui.metric_label(v, lang))
+    if metric == CHANGE:
+        _map_change_mode(zones, streets, period, target, lang)
+        _streets_to_watch(streets, lang)
+        return
     column = METRICS[metric].column
     label = ui.metric_label(metric)
 
@@ -100,6 +109,103 @@ def _streets_to_watch(streets: pd.DataFrame, lang: str) -> None:
         return
     st.dataframe(views.worst_table(worst, ui.metric_label, lambda m, v: ui.metric_value(m, v), lang),
                  hide_index=True, width="stretch")
+
+
+
+CHANGE = "cases_change"   # the map mode "this month vs last month"
+
+
+def _period_row() -> str | None:
+    """The month picker and what the figures below are for (dated: that month; stock: as of the build)."""
+    months = change.months_available(data.hotline_monthly())
+    c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
+    period = ui.period_picker(months, c1)
+    if period:
+        c2.caption(ui.t("ch_period_note", period=period, as_of=data.as_of() or i18n.DASH))
+    return period
+
+
+def _district_denominator() -> dict[str, float | None]:
+    streets = data.street_stats()
+    population = streets["population"].sum() if len(streets) and streets["population"].notna().all() else None
+    return {"population": population, "area_km2": streets["area_km2"].sum() if len(streets) else None}
+
+
+def _warnings(lang: str, limit: int = 6) -> None:
+    """The build's warnings, newest first and high before medium, each with its numbers and a
+    link to its area."""
+    alerts = data.alerts()
+    with st.container(border=True, key="ft_alerts"):
+        st.markdown(f"**{ui.t('al_title')}**")
+        if alerts.empty:
+            st.caption(ui.t("al_none"))
+            return
+        ordered = alerts.assign(_high=(alerts["severity"] == "high")).sort_values(
+            ["period", "_high"], ascending=[False, False])
+        for _, row in ordered.head(limit).iterrows():
+            message = row.get("message_en") if lang == "en" else row.get("message_zh")
+            chip = ui.t("al_high" if row.get("severity") == "high" else "al_medium")
+            cols = st.columns([6, 1], vertical_alignment="center")
+            cols[0].markdown(f'<span class="ft-alert" data-testid="ft-alert" data-rule="{views.esc(row.get("rule"))}"'
+                             f' data-key="{views.esc(row.get("key"))}"><b style="color:'
+                             f'{"#c62828" if row.get("severity") == "high" else "#b86e00"}">[{views.esc(chip)}]</b> '
+                             f"{views.esc(message)}</span>", unsafe_allow_html=True)
+            target = _alert_link(row)
+            if target is not None:
+                cols[1].page_link(pages.path(target[0]), label=ui.t("al_open"), query_params=ui.link_params(**target[1]))
+        if len(alerts) > limit:
+            st.caption(i18n.counted(ui.t("al_title"), len(alerts), lang))
+        st.caption(ui.t("al_rules"))
+
+
+def _alert_link(row: pd.Series) -> tuple[str, dict[str, str]] | None:
+    level, key, period = row.get("level"), str(row.get("key")), str(row.get("period") or "")
+    if level == "zone":
+        return "zone", {"zone": key}
+    if level == "project":
+        return "projects", {"project": key}
+    if level in ("street", "community"):
+        street = key.split("/")[0] if level == "community" else key
+        return "ranking", {"month": period[:7], "street": street} if len(period) >= 7 else {"street": street}
+    return None
+
+
+def _map_change_mode(zones: pd.DataFrame, streets: pd.DataFrame, period: str, target: str, lang: str) -> None:
+    """The map coloured by the change of 12345 cases this month against last month (diverging)."""
+    monthly = data.hotline_monthly()
+    before = change.shift(period, -1)
+
+    def changes(level: str, keys: list[str]) -> list[float]:
+        out = []
+        for key in keys:
+            months = change.area_months(monthly, level, [key])
+            c = change.compare("mom", "hotline_rate", *(_cases(months, period), _cases(months, before)),
+                               _cases(months, period) or 0.0, _cases(months, before) or 0.0, before)
+            out.append(c.delta if c.shown else float("nan"))
+        return out
+
+    zones = zones.assign(cases_change=changes("zone", list(zones.index)))
+    streets = streets.assign(cases_change=changes("street", list(streets.index)))
+    label = f"{ui.t('ch_change_col')} · {period} / {before}"
+
+    def fmt(v: object) -> str:
+        return "—" if v is None or v != v else f"{float(v) * 100:+.0f}%"
+
+    bm = ui.basemap()
+    m = draw.overview_map(
+        zones=views.zones_for_map(draw.display_polygons(data.layer("zones"), bm.display_crs), zones, CHANGE,
+                                  label, fmt, lang),
+        streets=views.streets_for_map(draw.display_polygons(data.layer("streets"), bm.display_crs), streets,
+                                      CHANGE, label, fmt, lang),
+        target=target, legend_title=label, fmt=fmt, no_data=ui.t("ch_small_baseline", n=f"< {change.MIN_COUNT_BASE}"),
+        basemap=bm, note=ui.basemap_note(bm), layer_names=(ui.t("lyr_zones"), ui.t("lyr_streets")),
+        ramp=draw.DIVERGING, breaks=draw.CHANGE_BREAKS)
+    st.caption(ui.t("ch_map_change_help", n=change.MIN_COUNT_BASE))
+    st_folium(m, key="overview_change_map", height=600, use_container_width=True, returned_objects=[])
+
+
+def _cases(months: pd.DataFrame, month: str) -> float | None:
+    return float(months.loc[month, "cases"]) if month in months.index else None
 
 
 if __name__ == "__main__":

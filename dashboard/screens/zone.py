@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import i18n, state
-from dashboard.briefing import pdf
+from dashboard.briefing import change, pdf
 from dashboard.maps import draw
 from dashboard.security.access import may_download
 from dashboard.security.sessions import current_viewer
@@ -65,8 +65,13 @@ def render() -> None:
     values = {"investment": row["investment_total"], "response_rate": row["hotline_response_rate"],
               "resolution_rate": row["hotline_resolution_rate"], "satisfaction_rate": row["hotline_satisfaction_rate"],
               "coverage": row["covered_population_share"]}
-    ui.kpi_row([ui.kpi(m, values.get(m, row.get(m)), status_text if m == "projects" else None) for m in KPI_ROW_1])
-    ui.kpi_row([ui.kpi(m, values.get(m, row.get(m))) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
+    period = ui.period_picker(change.months_available(data.hotline_monthly()), top_left)
+    if period:
+        st.caption(ui.t("ch_period_note", period=period, as_of=data.as_of() or i18n.DASH))
+    stock = {m: values.get(m, row.get(m)) for m in (*KPI_ROW_1, *KPI_ROW_2)}
+    figures = ui.area_figures("zone", zone_id, period, stock, row)
+    ui.kpi_row([ui.kpi_with_change(figures[m], status_text if m == "projects" else None) for m in KPI_ROW_1])
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
 
     projects = with_zones(data.zone_frame(zone_id, "projects"), "project_id", data.members("projects"))
     communities = data.zone_frame(zone_id, "communities")

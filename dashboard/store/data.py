@@ -176,7 +176,7 @@ def _layer_or_empty(name: str, read: Callable[[], T], empty: Callable[[], T]) ->
 
 def _drop_build_caches() -> None:
     for cached in (_layer, _table, _members, _report, _schematic_layers, _rows, _count, _street_counts,
-                   _preview):
+                   _preview, _optional):
         cached.clear()
 
 
@@ -386,7 +386,14 @@ def stats_layer(name: str) -> gpd.GeoDataFrame:
     if name == "street_stats":
         polygons = layer("streets")[["name", "geometry"]].rename(columns={"name": "street"})
         return polygons.merge(street_stats(), on="street", how="left")
-    raise ValueError(f"{name!r} is not a stats layer; expected zone_stats or street_stats")
+    if name == "street_ranking":   # one row per month and street, each on its street's polygon
+        polygons = layer("streets")[["name", "geometry"]].rename(columns={"name": "street"})
+        ranking = street_ranking()
+        if ranking.empty:
+            return gpd.GeoDataFrame(polygons.iloc[:0])
+        return gpd.GeoDataFrame(ranking.merge(polygons, on="street", how="left"), geometry="geometry",
+                                crs=polygons.crs).sort_values(["month", "group", "rank"])
+    raise ValueError(f"{name!r} is not a stats layer; expected zone_stats, street_stats or street_ranking")
 
 
 def brief_source() -> tuple:
@@ -394,3 +401,37 @@ def brief_source() -> tuple:
     ``dashboard.briefing.pdf.assemble``'s arguments in order."""
     return (layer("zones"), layer("streets"), zone_stats(), street_stats(), layer("projects"), members("projects"),
             report())
+
+
+# ---------------------------------------------------------------- change over time
+@st.cache_data(show_spinner=False, max_entries=8)
+def _optional(name: str, token: str) -> pd.DataFrame:
+    """A table that older builds did not write (``stats_history``, ``street_ranking``, ``alerts``):
+    empty when the store has none, so pages say "no history yet" instead of failing."""
+    if name not in _guarded(token, f"{name} 读取失败 (could not be read)", lambda: _store().layers()):
+        return pd.DataFrame()
+    return _table(name, token)
+
+
+def stats_history() -> pd.DataFrame:
+    """Every build's zone and street figures (``as_of``, ``level``, ``key`` + the stats columns)."""
+    return _optional("stats_history", _token())
+
+
+def street_ranking() -> pd.DataFrame:
+    """The monthly 接诉即办 ranking of the streets and towns (one row per month and street)."""
+    return _optional("street_ranking", _token())
+
+
+def alerts() -> pd.DataFrame:
+    """The warnings the build found (rule, level, key, period, value, baseline, severity, messages)."""
+    return _optional("alerts", _token())
+
+
+def as_of() -> str | None:
+    """The build's date (``--as-of``; else the day it was built, Beijing time), ``YYYY-MM-DD``."""
+    rep = report()
+    if rep.get("as_of"):
+        return str(rep["as_of"])[:10]
+    stamp = built_at()
+    return stamp.strftime("%Y-%m-%d") if stamp is not None else None

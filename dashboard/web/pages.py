@@ -44,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("zone", "zone.py", "zone", "page_zone", ":material/location_city:", EVERYONE),
     PageSpec("projects", "projects.py", "projects", "page_projects", ":material/construction:", EVERYONE),
     PageSpec("downloads", "downloads.py", "downloads", "page_downloads", ":material/download:", DOWNLOADERS),
+    PageSpec("ranking", "ranking.py", "ranking", "page_ranking", ":material/leaderboard:", EVERYONE),
     PageSpec("quality", "quality.py", "quality", "page_quality", ":material/fact_check:", EVERYONE),
     PageSpec("meeting", "meeting.py", "meeting", "page_meeting", ":material/slideshow:", EVERYONE),
     PageSpec("audit", "audit.py", "audit", "page_audit", ":material/policy:", ADMINS),

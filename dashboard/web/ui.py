@@ -16,11 +16,12 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from dashboard import i18n, state
-from dashboard.briefing import figures
+from dashboard.briefing import change, figures
 from dashboard.exports.writers import ExportInfo
 from dashboard.maps.draw import Basemap, basemap_for
 from dashboard.security import access, audit, sessions
 from dashboard.store import data
+from dashboard.store.queries import METRICS
 
 _CSS = """<style>
 html, body, [class*="css"], .stApp {font-family: 'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif;}
@@ -142,12 +143,97 @@ def _with_zh_tag(tag_key: str, text: str) -> str:
     return f"{i18n.t(tag_key, 'zh')} · {text}" if lang() == "en" else text
 
 
-def kpi_row(items: Sequence[tuple[str, str, str | None]], columns: int | None = None) -> None:
-    """Large KPI cards: (label, value, help) per card."""
+def kpi_row(items: Sequence[tuple], columns: int | None = None) -> None:
+    """Large KPI cards: (label, value, help) per card, or (label, value, help, figure) where
+    ``figure`` (:class:`dashboard.briefing.change.Figure`) adds its 环比 as the card's arrow and
+    number (coloured by whether the move is good for this metric), its 同比 under it, and its
+    recent series as a sparkline; a missing or too small baseline is said, not compared."""
     cols = st.columns(columns or len(items))
-    for i, (label, value, help_text) in enumerate(items):
+    for i, item in enumerate(items):
+        label, value, help_text = item[:3]
+        figure = item[3] if len(item) > 3 else None
         with cols[i % len(cols)]:
-            st.metric(label, value, help=help_text)
+            if figure is None:
+                st.metric(label, value, help=help_text)
+                continue
+            _change_card(label, value, help_text, figure)
+
+
+def _change_card(label: str, value: str, help_text: str | None, figure: change.Figure) -> None:
+    code = lang()
+    mom, yoy = figure.mom, figure.yoy
+    better = METRICS[figure.metric].higher_is_better if figure.metric in METRICS else True
+    spark = list(figure.spark) if len(figure.spark) >= 3 else None
+    base = {c.kind: metric_value(figure.metric, c.baseline) for c in (mom, yoy) if c is not None}
+    tip = change.compared_what(figure, code, value, base)
+    st.metric(label, value, delta=change.delta_text(mom, code) or None,
+              delta_color="normal" if better else "inverse", delta_description=t("ch_mom") if mom and mom.shown
+              else None, help=(help_text + "\n\n" + tip) if help_text else tip, chart_data=spark, chart_type="line")
+    lines = []
+    for c in (mom, yoy):
+        if c is None or (c is mom and c.shown):
+            continue
+        colour = "#5f6b7a" if not c.shown or c.good is None else ("#1a7f37" if c.good else "#c62828")
+        lines.append(f'<span style="color:{colour}" data-kind="{c.kind}" data-good="{c.good}">'
+                     f'{html.escape(change.change_line(c, code))}</span>')
+    if lines:
+        st.markdown(f'<div class="ft-change" data-testid="ft-change" data-metric="{html.escape(figure.metric)}" '
+                    f'style="font-size:0.8rem;margin-top:-0.6rem">{" · ".join(lines)}</div>', unsafe_allow_html=True)
+
+
+def period_picker(months: Sequence[str], where=None) -> str | None:  # noqa: ANN001 - a Streamlit container
+    """The month whose dated figures a page shows: ``?period=YYYY-MM`` in the URL (a shared link
+    opens the same month), the latest month with data by default. None when no month has data.
+    The URL is the state: the picker starts from it on every run and writes its choice back."""
+    chosen = change.pick_period(st.query_params.get("period"), months)
+    if chosen is None:
+        return None
+    newest_first = list(reversed(months))
+    period = (where or st).selectbox(t("ch_period"), newest_first, index=newest_first.index(chosen),
+                                     help=t("ch_period_help"))
+    if st.query_params.get("period") != period:
+        st.query_params["period"] = period
+    return period
+
+
+def area_figures(level: str, key: str | None, period: str | None, values: Mapping[str, object],
+                 denominator_row: Mapping[str, object] | None = None) -> dict[str, change.Figure]:
+    """Each KPI's figure for an area (``level`` ``zone`` with its zone_id, or the district with
+    ``key`` None): the 12345 figures for ``period`` (cases and the three rates of that month),
+    the stock figures as of this build, each with its 环比 and 同比 (:mod:`dashboard.briefing.change`)."""
+    policy = data.rate_policy()
+    out: dict[str, change.Figure] = {}
+    monthly = data.hotline_monthly()
+    if period is not None and not monthly.empty:
+        months = change.area_months(monthly, "zone" if level == "zone" else "street", [key] if key else None)
+        row = denominator_row if denominator_row is not None else {}
+        denominator = change.rate_denominator(policy, _num(row.get("population")), _num(row.get("area_km2")))
+        for metric in change.DATED_METRICS:
+            out[metric] = change.dated_figure(months, metric, period, denominator)
+    snaps = change.snapshots(data.stats_history(), level if key else "street", key)
+    as_of = data.as_of()
+    for metric in METRICS:
+        if metric in out:
+            continue
+        if METRICS[metric].kind not in ("count", "yi") and key is None:
+            out[metric] = change.Figure(metric, values.get(metric))   # a share is not a sum of streets
+            continue
+        out[metric] = change.stock_figure(snaps, metric, values.get(metric), as_of)
+    return out
+
+
+def _num(value: object) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def kpi_with_change(figure: change.Figure, extra: str | None = None) -> tuple:
+    """One KPI card with its changes, for :func:`kpi_row`."""
+    label, value, help_text = kpi(figure.metric, figure.value, extra)
+    return label, value, help_text, figure
 
 
 def basemap() -> Basemap:

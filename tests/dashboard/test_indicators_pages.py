@@ -37,6 +37,29 @@ def shown(at) -> dict[str, str]:  # noqa: ANN001 - AppTest
     return {m.label: m.value for m in at.metric}
 
 
+def month_rate(store, level: str, key: str | None, flag: str, month: str | None = None) -> float:  # noqa: ANN001
+    """A 12345 rate of one month from hotline_monthly, computed here independently of the pages."""
+    monthly = pd.DataFrame(store.read("hotline_monthly"))
+    monthly["m"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
+    month = month or monthly["m"].max()
+    rows = monthly[(monthly["level"] == level) & (monthly["m"] == month)]
+    if key is not None:
+        rows = rows[rows["key"] == key]
+    return rows[f"{flag}_true"].sum() / rows[f"{flag}_known"].sum()
+
+
+def test_a_period_in_the_url_shows_that_months_figures(store):
+    monthly = pd.DataFrame(store.read("hotline_monthly"))
+    months = sorted(pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m").unique())
+    earlier = months[-3]
+    at = run_page("overview", {"period": earlier})
+    values = shown(at)
+    assert values["12345满意率"] == i18n.fmt_pct(month_rate(store, "street", None, "satisfied", earlier))
+    assert at.query_params.get("period") in (earlier, [earlier])
+    zone = shown(run_page("zone", {"zone": "lize", "period": earlier}))
+    assert zone["12345响应率"] == i18n.fmt_pct(month_rate(store, "zone", "lize", "responded", earlier))
+
+
 def test_overview_kpis_are_the_street_stats_totals(store):
     streets = store.read("street_stats")
     values = shown(run_page("overview", {}))
@@ -44,8 +67,8 @@ def test_overview_kpis_are_the_street_stats_totals(store):
     assert values["总投资"] == i18n.fmt_yi(streets["investment_total"].sum(), "zh")
     assert values["企业数"] == i18n.fmt_int(streets["enterprises"].sum(), "zh", "家")
     assert values["滞后项目"] == i18n.fmt_int(streets["projects_delayed"].sum(), "zh", "个")
-    pooled = streets["hotline_responded"].sum() / streets["hotline_responded_known"].sum()
-    assert values["12345响应率"] == i18n.fmt_pct(pooled)
+    # 12345 figures are the latest month's (the period), pooled over the streets' cases
+    assert values["12345响应率"] == i18n.fmt_pct(month_rate(store, "street", None, "responded"))
     coverage = streets["covered_population"].sum() / streets["community_population"].sum()
     assert values["先丰站覆盖人口"] == i18n.fmt_pct(coverage)
 
@@ -56,7 +79,7 @@ def test_zone_kpis_are_the_zone_stats_row(store, zone_id):
     values = shown(run_page("zone", {"zone": zone_id}))
     assert values["重大项目数"] == i18n.fmt_int(row["projects"], "zh", "个")
     assert values["服务包企业"] == i18n.fmt_int(row["service_package"], "zh", "家")
-    assert values["12345满意率"] == i18n.fmt_pct(row["hotline_satisfaction_rate"])
+    assert values["12345满意率"] == i18n.fmt_pct(month_rate(store, "zone", zone_id, "satisfied"))
     assert values["先丰站覆盖人口"] == i18n.fmt_pct(row["covered_population_share"])
     assert values["滞后项目"] == i18n.fmt_int(row["projects_delayed"], "zh", "个")
 
