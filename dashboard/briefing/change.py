@@ -109,14 +109,15 @@ def pick_period(requested: object, months: Sequence[str]) -> str | None:
 def area_months(monthly: pd.DataFrame, level: str, keys: Sequence[str] | None) -> pd.DataFrame:
     """One area's monthly counts (``hotline_monthly`` summed over categories, and over ``keys``:
     ``None`` means every street, the district), indexed by ``YYYY-MM``."""
+    every = months_available(monthly)   # a month of the data with no case here is a month of 0 cases
     rows = monthly[monthly["level"] == level]
     if keys is not None:
         rows = rows[rows["key"].isin(list(keys))]
     if rows.empty:
-        return pd.DataFrame(columns=list(_COUNTS))
+        return pd.DataFrame(0.0, index=pd.Index(every), columns=list(_COUNTS))
     cases = "cases_estimate" if "cases_estimate" in rows.columns else "cases"
     frame = rows.assign(_m=pd.to_datetime(rows["month"]).dt.strftime("%Y-%m"), cases=rows[cases])
-    return frame.groupby("_m")[list(_COUNTS)].sum().sort_index()
+    return frame.groupby("_m")[list(_COUNTS)].sum().reindex(every, fill_value=0).sort_index()
 
 
 def _month_value(months: pd.DataFrame, month: str, metric: str, denominator: float | None) -> tuple[float | None,
@@ -240,8 +241,8 @@ def delta_text(change: Change | None, lang: str) -> str:
     if change is None or not change.shown:
         return ""
     if change.points:
-        return i18n.t("ch_points", lang, d=f"{change.delta:+.1f}")
-    return f"{change.delta * 100:+.1f}%"
+        return i18n.t("ch_points", lang, d=f"{change.delta:+.1f}" if round(change.delta, 1) else "0.0")
+    return f"{change.delta * 100:+.1f}%" if round(change.delta * 100, 1) else "0.0%"
 
 
 def arrow(change: Change | None) -> str:
@@ -275,3 +276,77 @@ def compared_what(figure: Figure, lang: str, value_text: str, base_text: Mapping
         else:
             lines.append(change_line(change, lang))
     return "\n\n".join(lines)
+
+
+# ---------------------------------------------------------------- the meeting's and the brief's summary
+@dataclass(frozen=True)
+class Summary:
+    """What changed this month, for the meeting's opening slide and the district deck: the
+    ranking's top and bottom three (both groups), the biggest moves, the warnings (text, newest
+    and most severe first)."""
+
+    month: str
+    top: tuple[tuple[str, int, float], ...]        # (street, rank, score)
+    bottom: tuple[tuple[str, int, float], ...]
+    moves: tuple[tuple[str, int], ...]             # (street, rank change), biggest first
+    warnings: tuple[str, ...]
+
+
+def summary(ranking: pd.DataFrame, alerts: pd.DataFrame, names: Mapping[str, str], lang: str,
+            month: str | None = None, n: int = 3) -> Summary | None:
+    """The month's summary (the latest ranked month by default); None without a ranking."""
+    if ranking.empty:
+        return None
+    ranked = ranking.assign(_m=pd.to_datetime(ranking["month"]).dt.strftime("%Y-%m"))
+    month = month if month in set(ranked["_m"]) else ranked["_m"].max()
+    this = ranked[ranked["_m"] == month]
+    pooled = this.assign(_share=this["rank"] / this.groupby("group")["rank"].transform("max"))
+    best = this.sort_values(["rank", "score"], ascending=[True, False]).head(n)
+    worst = pooled.sort_values(["_share", "score"], ascending=[False, True]).head(n)
+    moved = this.dropna(subset=["rank_change"])
+    moved = moved.reindex(moved["rank_change"].abs().sort_values(ascending=False).index).head(n)
+    name = lambda s: names.get(s, s)  # noqa: E731
+    texts: list[str] = []
+    if not alerts.empty:
+        ordered = alerts.assign(_high=alerts["severity"] == "high").sort_values(["_high", "period"],
+                                                                               ascending=[False, False])
+        column = "message_en" if lang == "en" else "message_zh"
+        texts = [str(t) for t in ordered[column].head(n + 2) if isinstance(t, str)]
+    return Summary(month,
+                   tuple((name(r.street), int(r.rank), float(r.score)) for r in best.itertuples()),
+                   tuple((name(r.street), int(r.rank), float(r.score)) for r in worst.itertuples()),
+                   tuple((name(r.street), int(r.rank_change)) for r in moved.itertuples() if int(r.rank_change)),
+                   tuple(texts))
+
+
+def area_figures(monthly: pd.DataFrame, history: pd.DataFrame, level: str, key: str | None, period: str | None,
+                 values: Mapping[str, object], denominator_row: Mapping[str, object] | None, policy: HotlineRate,
+                 as_of: object) -> dict[str, Figure]:
+    """Each KPI's :class:`Figure` for an area (``level`` ``zone`` with its zone_id, or the district
+    with ``key`` None): the 12345 figures for ``period``, the stock figures as of ``as_of``, each
+    with its 环比 and 同比. Pages, slides and briefs all use this."""
+    out: dict[str, Figure] = {}
+    if period is not None and not monthly.empty:
+        months = area_months(monthly, "zone" if level == "zone" else "street", [key] if key else None)
+        row = denominator_row if denominator_row is not None else {}
+        denominator = rate_denominator(policy, _number(row.get("population")), _number(row.get("area_km2")))
+        for metric in DATED_METRICS:
+            out[metric] = dated_figure(months, metric, period, denominator)
+    snaps = snapshots(history, level if key else "street", key)
+    for metric in METRICS:
+        if metric in out:
+            continue
+        if METRICS[metric].kind not in ("count", "yi") and key is None:
+            out[metric] = Figure(metric, values.get(metric))   # a share is not a sum of streets
+            continue
+        out[metric] = stock_figure(snaps, metric, values.get(metric), as_of)
+    return out
+
+
+def short_changes(figure: Figure | None, lang: str) -> str:
+    """``环比 +3.2% · 同比 −1.0%`` for a small box (only what can be compared)."""
+    if figure is None:
+        return ""
+    parts = [f"{i18n.t(f'ch_{c.kind}', lang)} {arrow(c)}{delta_text(c, lang)}" for c in (figure.mom, figure.yoy)
+             if c is not None and c.shown]
+    return " · ".join(parts)

@@ -19,6 +19,7 @@ colour, the pipeline's statuses by lightness and hatching, and each zone by its 
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import os
@@ -35,7 +36,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import FILL_EVEN_ODD, Canvas
 
 from dashboard import i18n
-from dashboard.briefing import fonts
+from dashboard.briefing import change, fonts
 from dashboard.briefing.figures import (
     OVERVIEW,
     STATUS_ORDER,
@@ -105,6 +106,11 @@ class BriefData:
     built_at: pd.Timestamp | None
     sample: bool
     schematic: bool
+    monthly: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)   # hotline_monthly
+    history: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)   # stats_history
+    as_of: str | None = None        # the build's date (stock figures are "as of" it)
+    period: str | None = None       # the month of the 12345 figures (the latest with data)
+    district_denominator: dict = dataclasses.field(default_factory=dict)   # the streets' population, area
 
 
 def _read_table(store, name: str) -> pd.DataFrame:  # noqa: ANN001 - loaders.store.Store
@@ -121,16 +127,21 @@ def read_brief_data(store) -> BriefData:  # noqa: ANN001 - loaders.store.Store
         projects = store.read("projects") if "projects" in store.layers() else empty_layer("projects")
         members = store.read_members("projects")
         report = store.read_report()
+        layers = store.layers()
+        monthly = _read_table(store, "hotline_monthly") if "hotline_monthly" in layers else pd.DataFrame()
+        history = _read_table(store, "stats_history") if "stats_history" in layers else pd.DataFrame()
     except (*STORE_ERRORS, KeyError) as exc:
         raise BriefError(f"无法读取数据库 (cannot read the store) {redact_target(getattr(store, 'target', ''))}: "
                          f"{exc}") from exc
-    return assemble(polygons, streets, zone_stats, street_stats, projects, members, report)
+    return assemble(polygons, streets, zone_stats, street_stats, projects, members, report, monthly, history)
 
 
 def assemble(polygons: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, zone_stats: pd.DataFrame,
              street_stats: pd.DataFrame, projects: gpd.GeoDataFrame, members: pd.DataFrame,
-             report: dict) -> BriefData:
+             report: dict, monthly: pd.DataFrame | None = None, history: pd.DataFrame | None = None) -> BriefData:
     """The briefs' data from the store's layers, however they were read."""
+    monthly = monthly if monthly is not None else pd.DataFrame()
+    months = change.months_available(monthly)
     policy = HotlineRate.from_street_stats(street_stats)
     precision = pd.concat([frame["precision"] for frame in (polygons, streets) if "precision" in frame])
     try:
@@ -142,7 +153,39 @@ def assemble(polygons: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, zone_stats: 
         members=members.assign(record_id=members["record_id"].astype(str)),
         district=district_figures(district_totals(street_stats, policy), street_stats), policy=policy,
         built_at=None if stamp is None or pd.isna(stamp) else stamp,
-        sample=bool(report.get("sample_data", True)), schematic=bool(precision.isin(["schematic", "coarse"]).any()))
+        sample=bool(report.get("sample_data", True)), schematic=bool(precision.isin(["schematic", "coarse"]).any()),
+        monthly=monthly, history=history if history is not None else pd.DataFrame(),
+        as_of=str(report.get("as_of") or (stamp.strftime("%Y-%m-%d") if stamp is not None and not pd.isna(stamp)
+                                           else "")) or None,
+        period=months[-1] if months else None,
+        district_denominator={"population": street_stats["population"].sum()
+                              if len(street_stats) and street_stats["population"].notna().all() else None,
+                              "area_km2": street_stats["area_km2"].sum() if "area_km2" in street_stats else None})
+
+
+def _with_changes(items: Sequence[Kpi], figs: dict, lang: str, policy: HotlineRate) -> tuple[Kpi, ...]:
+    """The KPIs with the period's 12345 figures and each one's 环比/同比 in its note."""
+    out = []
+    for kpi in items:
+        fig = figs.get(kpi.metric)
+        if fig is None:
+            out.append(kpi)
+            continue
+        value = metric_text(kpi.metric, fig.value, lang, policy) if kpi.metric in change.DATED_METRICS else kpi.value
+        note = " · ".join(x for x in (kpi.note, change.short_changes(fig, lang)) if x)
+        out.append(dataclasses.replace(kpi, value=value, note=note))
+    return tuple(out)
+
+
+def _figures(data: BriefData, zone_id: str | None) -> dict:
+    """Each KPI's figure (:func:`dashboard.briefing.change.area_figures`) for a zone or the district."""
+    if zone_id is None:
+        values, row, level = data.district, data.district_denominator, "street"
+    else:
+        row = data.zones.loc[zone_id]
+        values, level = zone_figures(row), "zone"
+    return change.area_figures(data.monthly, data.history, level, zone_id, data.period, values, row, data.policy,
+                               data.as_of)
 
 
 # ---------------------------------------------------------------- the public door
@@ -329,7 +372,8 @@ def _kpi_boxes(pen: Pen, items: Sequence[Kpi], x: float, top: float, width: floa
         pen.text(bx + 8, by + height - label_size - 4, pen.fit(kpi.label, label_size, box_w - 12), label_size, GREY)
         if kpi.note:  # the figure, and its breakdown under it
             pen.text(bx + 8, by + 12.5, pen.fit(kpi.value, value_size, box_w - 12), value_size, INK, bold=True)
-            pen.text(bx + 8, by + 3.5, pen.fit(kpi.note, 6.6, box_w - 12), 6.6, GREY)
+            note_size = 6.6 if value_size >= 14 else 5.9
+            pen.text(bx + 8, by + 3.5, pen.fit(kpi.note, note_size, box_w - 12), note_size, GREY)
         else:
             pen.text(bx + 8, by + 6, pen.fit(kpi.value, value_size, box_w - 12), value_size, INK, bold=True)
     return top - rows * height - (rows - 1) * gap
@@ -604,6 +648,44 @@ def _pipeline(pen: Pen, projects: pd.DataFrame, lang: str, box: tuple[float, flo
         pen.text(bx + bar / 2, plot_y - 8, label, label_size, GREY, anchor="centre")
 
 
+def _trend(pen: Pen, figure, data: BriefData, zone_id: str, lang: str,  # noqa: ANN001 - change.Figure
+           box: tuple[float, float, float, float]) -> None:
+    """12345 cases a month, the last 12 months up to the period: one line, its ends labelled."""
+    x, y, w, h = box
+    months = change.area_months(data.monthly, "zone", [zone_id]) if not data.monthly.empty else pd.DataFrame()
+    window = [change.shift(data.period, -k) for k in range(11, -1, -1)] if data.period else []
+    points = [(m, float(months.loc[m, "cases"])) for m in window if not months.empty and m in months.index]
+    _section(pen, x, y + h + 4, t("br_trend", lang))
+    if len(points) < 2:
+        pen.text(x, y + h / 2, t("br_no_trend", lang), 7, GREY)
+        return
+    c = pen.c
+    top = max(v for _, v in points) or 1.0
+    plot_y, plot_h = y + 10, h - 18
+    step = w / (len(points) - 1)
+    c.setStrokeColor(GREY)
+    c.setLineWidth(0.5)
+    c.line(x, plot_y, x + w, plot_y)
+    c.setStrokeColor(INK)
+    c.setLineWidth(1.4)
+    path = c.beginPath()
+    for i, (_, v) in enumerate(points):
+        px, py = x + i * step, plot_y + v / top * plot_h
+        path.moveTo(px, py) if i == 0 else path.lineTo(px, py)
+    c.drawPath(path, stroke=1, fill=0)
+    for i in (0, len(points) - 1):
+        month, v = points[i]
+        px, py = x + i * step, plot_y + v / top * plot_h
+        c.setFillColor(INK)
+        c.circle(px, py, 1.8, stroke=0, fill=1)
+        anchor = "left" if i == 0 else "right"
+        pen.text(px, py + 4, i18n.fmt_int(v, lang), 6.8, INK, anchor=anchor)
+        pen.text(px, y, month, 6.2, GREY, anchor=anchor)
+    note = change.short_changes(figure, lang) if figure is not None else ""
+    if note:
+        pen.text(x + w / 2, y, note, 6.4, GREY, anchor="centre")
+
+
 def _table(pen: Pen, x: float, top: float, columns: Sequence[tuple[str, float, str]], rows: Sequence[Sequence[str]],
            size: float = 7.2, row_h: float = 13.0, shade: Callable[[int], bool] = lambda i: i % 2 == 1,
            swatches: Sequence[tuple[str, str]] | None = None) -> float:
@@ -690,12 +772,19 @@ def _zone_page(pen: Pen, data: BriefData, zone_id: str, lang: str) -> None:
     top = PAGE_H - MARGIN - 80
     map_w = 350.0
     _section(pen, MARGIN, top, t("br_map", lang))
-    _zone_map(pen, data, zone_id, projects, lang, (MARGIN, MARGIN + 40, map_w, top - 8 - (MARGIN + 40)))
+    trend_h = 62.0
+    map_bottom = MARGIN + 40 + trend_h + 30
+    _zone_map(pen, data, zone_id, projects, lang, (MARGIN, map_bottom, map_w, top - 8 - map_bottom))
+    _trend(pen, _figures(data, zone_id).get("hotline_rate"), data, zone_id, lang,
+           (MARGIN, MARGIN + 40, map_w, trend_h))
     rx = MARGIN + map_w + 16
     rw = PAGE_W - MARGIN - rx
     _section(pen, rx, top, t("br_kpis", lang))
-    below = _kpi_boxes(pen, kpis(figures, KPI_ROW_1, lang, data.policy), rx, top - 6, rw, 3, 43, 15, colour)
-    below = _kpi_boxes(pen, kpis(figures, KPI_ROW_2, lang, data.policy), rx, below - 5, rw, 5, 29, 10.5, colour, gap=4)
+    figs = _figures(data, zone_id)
+    below = _kpi_boxes(pen, _with_changes(kpis(figures, KPI_ROW_1, lang, data.policy), figs, lang, data.policy),
+                       rx, top - 6, rw, 3, 43, 15, colour)
+    below = _kpi_boxes(pen, _with_changes(kpis(figures, KPI_ROW_2, lang, data.policy), figs, lang, data.policy),
+                       rx, below - 5, rw, 5, 36, 10.5, colour, gap=4)
     _section(pen, rx, below - 15, i18n.t("pipeline", lang))
     chart_top = below - 21
     _pipeline(pen, projects, lang, (rx, chart_top - 104, rw, 104))
@@ -715,8 +804,11 @@ def _cover_page(pen: Pen, data: BriefData, lang: str) -> None:
     rx = MARGIN + map_w + 16
     rw = PAGE_W - MARGIN - rx
     _section(pen, rx, top, i18n.t("district_kpis", lang))
-    below = _kpi_boxes(pen, kpis(district, KPI_ROW_1, lang, data.policy), rx, top - 6, rw, 3, 44, 16, "#c0392b")
-    _kpi_boxes(pen, kpis(district, KPI_ROW_2, lang, data.policy), rx, below - 6, rw, 5, 32, 11, "#c0392b", gap=4)
+    figs = _figures(data, None)
+    below = _kpi_boxes(pen, _with_changes(kpis(district, KPI_ROW_1, lang, data.policy), figs, lang, data.policy),
+                       rx, top - 6, rw, 3, 44, 16, "#c0392b")
+    _kpi_boxes(pen, _with_changes(kpis(district, KPI_ROW_2, lang, data.policy), figs, lang, data.policy),
+               rx, below - 6, rw, 5, 38, 11, "#c0392b", gap=4)
     table_top = top - 8 - map_h - 18
     _section(pen, MARGIN, table_top, t("mt_compare", lang))
     width = PAGE_W - 2 * MARGIN

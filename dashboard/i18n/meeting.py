@@ -37,6 +37,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hl_sep": ("；", "; "),
     # the brief and the deck (PDF)
     "br_zone_title": ("{zone} · 功能区简报", "{zone} · zone brief"),
+    "br_trend": ("12345 诉求量（近 12 个月）", "12345 cases, last 12 months"),
+    "br_no_trend": ("月度数据不足，无法绘制趋势", "Not enough months of data for a trend"),
     "br_deck_title": ("丰台区“4+4”功能区简报", "Fengtai “4+4” zones: district brief"),
     "br_deck_subtitle": ("封面：各功能区对比；其后每个功能区一页", "Cover: the zones compared; then one page per zone"),
     "br_map": ("功能区范围、街镇与重大项目", "The zone, its streets and its major projects"),

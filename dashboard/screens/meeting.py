@@ -9,20 +9,21 @@ chrome is hidden by this page's CSS, which lives and dies with the page.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import time
 
 import streamlit as st
 
 from dashboard import i18n, state
-from dashboard.briefing import figures, pdf
+from dashboard.briefing import change, figures, pdf
 from dashboard.i18n import t as mt
 from dashboard.maps import draw
 from dashboard.maps import meeting as meeting_map
 from dashboard.security.access import may_download
 from dashboard.security.sessions import current_viewer
 from dashboard.store import data
-from dashboard.store.queries import zone_name, zone_names
+from dashboard.store.queries import METRICS, display_name, zone_name, zone_names
 from dashboard.web import slides, ui
 
 # session-state keys of this page (widget keys are also what the key script clicks: .st-key-<key>)
@@ -80,6 +81,14 @@ html, body, .stApp {background: #ffffff;}
 .mt-compare th:first-child, .mt-compare td:first-child {text-align: left;}
 .mt-compare td {text-align: right; padding: calc(0.35 * var(--u)) calc(0.6 * var(--u));
   border-bottom: 1px solid #e3e7eb; white-space: nowrap;}
+.mt-changes {background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; margin-bottom: calc(1 * var(--u));
+  padding: calc(0.6 * var(--u)) calc(1.2 * var(--u)); font-size: calc(2.1 * var(--u)); color: #111a24;}
+.mt-changes h3 {font-size: calc(2.6 * var(--u)) !important; margin: 0 0 calc(0.4 * var(--u)) 0 !important; padding: 0 !important;}
+.mt-change-cols {display: grid; grid-template-columns: repeat(3, 1fr); gap: calc(1 * var(--u));}
+.mt-changes ol, .mt-changes ul {margin: 0 0 0 1.1em; padding: 0;}
+.mt-changes li {margin: 0; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.mt-changes .mt-bottom li {color: #a3300f; font-weight: 600;}
+.mt-alerts li {white-space: normal;}
 .mt-swatch {display: inline-block; min-width: 1.3em; text-align: center; color: #fff; font-weight: 700;
   border-radius: 4px; margin-right: 0.45em; text-shadow: 0 0 2px #000;}
 /* the map fills the height left under the title */
@@ -185,7 +194,9 @@ def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: 
     key = st.session_state[SLIDE]
     st.query_params["zone"] = key
     st.session_state[URL_SEEN] = key
-    slide = figures.build_slide(key, order, zones, district, lang, policy)
+    months = change.months_available(data.hotline_monthly())
+    period = change.pick_period(st.query_params.get("period"), months)
+    slide = _with_changes(figures.build_slide(key, order, zones, district, lang, policy), key, zones, period, lang)
     status = _text("mt_playing", s=f"{interval:g}") if playing else _text("mt_keys")
     st.markdown(slides.slide_head_html(slide, playing, status), unsafe_allow_html=True)
     left, right = st.columns([1.12, 1], gap="medium")
@@ -193,14 +204,16 @@ def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: 
         st.iframe(map_html, height=MAP_HEIGHT)
     with right:
         body = slides.kpis_html(slide.kpis, columns=2)
-        if key == figures.OVERVIEW:
+        if key == figures.OVERVIEW:   # the opening slide: this month's changes, then the zones side by side
+            body = slides.changes_html(_change_summary(lang), lang) + body
             rows = figures.comparison(zones, figures.COMPARE_METRICS, lang, policy)
             body += slides.comparison_html(rows, figures.COMPARE_METRICS, lang, policy)
         st.markdown(f'<div style="--mt-colour:{slide.colour}">{body}</div>', unsafe_allow_html=True)
-    _strip(order, zones, key, playing, lang)
+    _strip(order, zones, key, playing, lang, months, period)
 
 
-def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str) -> None:  # noqa: ANN001
+def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str,  # noqa: ANN001
+           months: list[str], period: str | None) -> None:
     """Previous / next / pause, the slide list, the brief's PDF and the way out."""
     names = {figures.OVERVIEW: mt("mt_overview_kind", lang)} | {z: zone_name(zones, z, lang) for z in zones.index}
     st.session_state[PICK] = key
@@ -211,6 +224,10 @@ def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str) ->
                   help=_text("mt_pause" if playing else "mt_play"), on_click=_toggle_pause)
         st.selectbox(_text("mt_zone_list"), order, key=PICK, on_change=_picked, label_visibility="collapsed",
                      format_func=lambda z: f"{order.index(z) + 1}. {names.get(z, z)}")
+        if period is not None:
+            newest_first = list(reversed(months))
+            st.selectbox(_text("ch_period"), newest_first, index=newest_first.index(period), key=PERIOD_PICK,
+                         on_change=_period_picked, label_visibility="collapsed", help=_text("ch_period_help"))
         try:
             pdf.register_font()
             font_error = None
@@ -225,6 +242,47 @@ def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str) ->
         # the slide's last element: its data-slide says the whole slide, strip included, is drawn
         st.markdown(f'<span class="mt-exit" data-testid="mt-done" data-slide="{html.escape(key)}">'
                     f'<a href="/" target="_self">{html.escape(_text("mt_exit"))}</a></span>', unsafe_allow_html=True)
+
+
+def _change_summary(lang: str):  # noqa: ANN202 - dashboard.briefing.change.Summary or None
+    streets = data.streets_table()
+    names = {s: display_name(s, streets["name_en"].get(s), lang) for s in streets.index}
+    return change.summary(data.street_ranking(), data.alerts(), names, lang, st.query_params.get("period"))
+
+
+PERIOD_PICK = "mt_period"
+
+
+def _period_picked() -> None:
+    """The strip's month: into the URL before the slide is drawn again (the URL is the state)."""
+    st.query_params["period"] = st.session_state[PERIOD_PICK]
+
+
+def _with_changes(slide, key: str, zones, period: str | None, lang: str):  # noqa: ANN001, ANN202 - figures.Slide
+    """The slide's KPIs for the month (12345 figures of ``period``) with each one's 环比 under it."""
+    if key == figures.OVERVIEW:
+        totals = data.district_totals()
+        streets = data.street_stats()
+        denominator = {"population": streets["population"].sum() if streets["population"].notna().all() else None,
+                       "area_km2": streets["area_km2"].sum()}
+        figs = ui.area_figures("street", None, period, totals, denominator)
+    else:
+        row = zones.loc[key]
+        values = {m: row.get(spec.column) for m, spec in METRICS.items()}
+        figs = ui.area_figures("zone", key, period, values, row)
+    policy = data.rate_policy()
+    kpis = []
+    for kpi in slide.kpis:
+        fig = figs.get(kpi.metric)
+        if fig is None:
+            kpis.append(kpi)
+            continue
+        value = figures.metric_text(kpi.metric, fig.value, lang, policy) if kpi.metric in change.DATED_METRICS \
+            else kpi.value
+        line = change.change_line(fig.mom, lang) if fig.mom is not None and fig.mom.shown else ""
+        note = " · ".join(x for x in (kpi.note, line) if x)
+        kpis.append(dataclasses.replace(kpi, value=value, note=note))
+    return dataclasses.replace(slide, kpis=tuple(kpis))
 
 
 if __name__ == "__main__":

@@ -400,7 +400,7 @@ def brief_source() -> tuple:
     """What a PDF brief draws, read through this door (cached, this run's build):
     ``dashboard.briefing.pdf.assemble``'s arguments in order."""
     return (layer("zones"), layer("streets"), zone_stats(), street_stats(), layer("projects"), members("projects"),
-            report())
+            report(), hotline_monthly(), stats_history())
 
 
 # ---------------------------------------------------------------- change over time

@@ -55,3 +55,27 @@ def comparison_html(rows: Sequence[Mapping[str, str]], metrics: Sequence[str], l
         + "".join(f"<td>{e(r[m])}</td>" for m in metrics) + "</tr>" for r in rows)
     return (f'<table class="mt-compare" data-testid="mt-compare"><thead><tr><th>{e(i18n.t("mt_zone_col", lang))}</th>'
             f"{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def changes_html(summary, lang: str) -> str:  # noqa: ANN001 - dashboard.briefing.change.Summary
+    """The opening slide's 本月变化 panel: the ranking's top and bottom, the biggest moves, the warnings."""
+    e = html.escape
+    if summary is None:
+        return ""
+
+    def items(rows: Sequence[tuple], fmt) -> str:  # noqa: ANN001
+        return "".join(f"<li>{e(fmt(r))}</li>" for r in rows) or f"<li>{e(i18n.DASH)}</li>"
+    moves = items(summary.moves, lambda r: f"{r[0]} {'↑' if r[1] > 0 else '↓'}{abs(r[1])}")
+    parts = [
+        f'<div class="mt-changes" data-testid="mt-changes" data-month="{e(summary.month)}">',
+        f'<h3>{e(i18n.t("mt_change_title", lang))} · {e(summary.month)}</h3><div class="mt-change-cols">',
+        f'<div><b>{e(i18n.t("mt_change_top", lang))}</b><ol>{items(summary.top, lambda r: f"{r[0]} {r[2]:.1f}")}'
+        "</ol></div>",
+        f'<div><b>{e(i18n.t("mt_change_bottom", lang))}</b><ul class="mt-bottom">'
+        f'{items(summary.bottom, lambda r: f"{r[0]} {r[2]:.1f}")}</ul></div>',
+        f'<div><b>{e(i18n.t("mt_change_moves", lang))}</b><ul>{moves}</ul></div></div>',
+        f'<div class="mt-alerts"><b>{e(i18n.t("mt_change_alerts", lang))}</b><ul>'
+        f'{items(summary.warnings, lambda r: r) if summary.warnings else "<li>" + e(i18n.t("al_none", lang)) + "</li>"}'
+        "</ul></div></div>",
+    ]
+    return "".join(parts)

@@ -198,36 +198,9 @@ def period_picker(months: Sequence[str], where=None) -> str | None:  # noqa: ANN
 
 def area_figures(level: str, key: str | None, period: str | None, values: Mapping[str, object],
                  denominator_row: Mapping[str, object] | None = None) -> dict[str, change.Figure]:
-    """Each KPI's figure for an area (``level`` ``zone`` with its zone_id, or the district with
-    ``key`` None): the 12345 figures for ``period`` (cases and the three rates of that month),
-    the stock figures as of this build, each with its 环比 and 同比 (:mod:`dashboard.briefing.change`)."""
-    policy = data.rate_policy()
-    out: dict[str, change.Figure] = {}
-    monthly = data.hotline_monthly()
-    if period is not None and not monthly.empty:
-        months = change.area_months(monthly, "zone" if level == "zone" else "street", [key] if key else None)
-        row = denominator_row if denominator_row is not None else {}
-        denominator = change.rate_denominator(policy, _num(row.get("population")), _num(row.get("area_km2")))
-        for metric in change.DATED_METRICS:
-            out[metric] = change.dated_figure(months, metric, period, denominator)
-    snaps = change.snapshots(data.stats_history(), level if key else "street", key)
-    as_of = data.as_of()
-    for metric in METRICS:
-        if metric in out:
-            continue
-        if METRICS[metric].kind not in ("count", "yi") and key is None:
-            out[metric] = change.Figure(metric, values.get(metric))   # a share is not a sum of streets
-            continue
-        out[metric] = change.stock_figure(snaps, metric, values.get(metric), as_of)
-    return out
-
-
-def _num(value: object) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number
+    """:func:`dashboard.briefing.change.area_figures` on this build's tables."""
+    return change.area_figures(data.hotline_monthly(), data.stats_history(), level, key, period, values,
+                               denominator_row, data.rate_policy(), data.as_of())
 
 
 def kpi_with_change(figure: change.Figure, extra: str | None = None) -> tuple:

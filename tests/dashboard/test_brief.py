@@ -43,7 +43,14 @@ def expected_figures(store_target: str, zone_id: str, lang: str = "zh") -> dict[
     stats = pd.DataFrame(store.read("zone_stats")).set_index("zone_id").loc[zone_id]
     streets = pd.DataFrame(store.read("street_stats"))
     per_10k = bool(len(streets)) and bool(streets["population"].notna().all())
-    rate = stats["hotline_cases"] / (stats["population"] if per_10k else stats["area_km2"]) * (1e4 if per_10k else 1)
+    # 12345 figures are the latest month's (the brief's period), computed here from hotline_monthly
+    monthly = pd.DataFrame(store.read("hotline_monthly"))
+    monthly["m"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
+    month = monthly[(monthly["level"] == "zone") & (monthly["key"] == zone_id) & (monthly["m"] == monthly["m"].max())]
+    cases = month["cases_estimate"] if "cases_estimate" in month else month["cases"]   # street-only cases, apportioned
+    rate = cases.sum() / (stats["population"] if per_10k else stats["area_km2"]) * (1e4 if per_10k else 1)
+    share = {flag: month[f"{flag}_true"].sum() / month[f"{flag}_known"].sum()
+             for flag in ("responded", "resolved", "satisfied")}
     unit = {"zh": {"p": "个", "e": "家"}, "en": {"p": "", "e": ""}}[lang]
     return {
         "projects": i18n.fmt_int(stats["projects"], lang, unit["p"]),
@@ -52,9 +59,9 @@ def expected_figures(store_target: str, zone_id: str, lang: str = "zh") -> dict[
         "service_package": i18n.fmt_int(stats["service_package"], lang, unit["e"]),
         "stations": i18n.fmt_int(stats["stations"], lang, unit["p"]),
         "hotline_rate": (i18n.fmt_rate if per_10k else i18n.fmt_density)(rate, lang),
-        "response_rate": i18n.fmt_pct(stats["hotline_response_rate"], lang),
-        "resolution_rate": i18n.fmt_pct(stats["hotline_resolution_rate"], lang),
-        "satisfaction_rate": i18n.fmt_pct(stats["hotline_satisfaction_rate"], lang),
+        "response_rate": i18n.fmt_pct(share["responded"], lang),
+        "resolution_rate": i18n.fmt_pct(share["resolved"], lang),
+        "satisfaction_rate": i18n.fmt_pct(share["satisfied"], lang),
         "coverage": i18n.fmt_pct(stats["covered_population_share"], lang),
         "projects_delayed": i18n.fmt_int(stats["projects_delayed"], lang, unit["p"]),
     }

@@ -68,6 +68,8 @@ def page_texts(at: AppTest) -> list[tuple[str, str]]:
             for tag in BANNER_TAGS:
                 body = body.removeprefix(tag)
             texts.append((f"banner {match.group(1)}", body))
+        elif 'data-testid="ft-alert"' in md.value:   # a warning: its numbers in English, quoted names as written
+            texts.append(("alert", re.sub(r'“[^”]*”|data-key="[^"]*"', "", md.value)))
         elif 'data-testid="ft-zone"' not in md.value:
             texts.append(("markdown", md.value))
     texts += [("caption", c.value) for c in at.caption]
