@@ -246,9 +246,11 @@ def delta_text(change: Change | None, lang: str) -> str:
 
 
 def arrow(change: Change | None) -> str:
-    if change is None or not change.shown or not change.delta:
-        return "→" if change is not None and change.shown else ""
-    return "↑" if change.delta > 0 else "↓"
+    """↑ / ↓, or → when the change rounds to nothing (as written: 0.0 % or 0.0 points)."""
+    if change is None or not change.shown:
+        return ""
+    shown = round(change.delta, 1) if change.points else round(change.delta * 100, 1)
+    return "→" if not shown else "↑" if change.delta > 0 else "↓"
 
 
 def change_line(change: Change | None, lang: str) -> str:
@@ -311,7 +313,7 @@ def summary(ranking: pd.DataFrame, alerts: pd.DataFrame, names: Mapping[str, str
         ordered = alerts.assign(_high=alerts["severity"] == "high").sort_values(["_high", "period"],
                                                                                ascending=[False, False])
         column = "message_en" if lang == "en" else "message_zh"
-        texts = [str(t) for t in ordered[column].head(n + 2) if isinstance(t, str)]
+        texts = [str(t) for t in ordered[column].head(n) if isinstance(t, str)]
     return Summary(month,
                    tuple((name(r.street), int(r.rank), float(r.score)) for r in best.itertuples()),
                    tuple((name(r.street), int(r.rank), float(r.score)) for r in worst.itertuples()),

@@ -47,6 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rk_pick_street": ("查看街镇近 12 个月排名", "A street's rank over 12 months"),
     "rk_line_title": ("{street} 近 12 个月排名（1 = 最好）", "{street}: rank over 12 months (1 = best)"),
     "rk_map": ("排名地图（颜色越深排名越靠后）", "Ranks on the map (darker = lower)"),
+    "rk_map_legend": ("组内排名位置（前 x%）", "Place within its group (top x%)"),
     "rk_up": ("↑{n}", "↑{n}"),
     "rk_down": ("↓{n}", "↓{n}"),
     # warnings

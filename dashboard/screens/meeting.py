@@ -82,13 +82,16 @@ html, body, .stApp {background: #ffffff;}
 .mt-compare td {text-align: right; padding: calc(0.35 * var(--u)) calc(0.6 * var(--u));
   border-bottom: 1px solid #e3e7eb; white-space: nowrap;}
 .mt-changes {background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; margin-bottom: calc(1 * var(--u));
-  padding: calc(0.6 * var(--u)) calc(1.2 * var(--u)); font-size: calc(2.1 * var(--u)); color: #111a24;}
+  padding: calc(0.5 * var(--u)) calc(1.1 * var(--u)); font-size: calc(1.85 * var(--u)); color: #111a24;}
 .mt-changes h3 {font-size: calc(2.6 * var(--u)) !important; margin: 0 0 calc(0.4 * var(--u)) 0 !important; padding: 0 !important;}
 .mt-change-cols {display: grid; grid-template-columns: repeat(3, 1fr); gap: calc(1 * var(--u));}
 .mt-changes ol, .mt-changes ul {margin: 0 0 0 1.1em; padding: 0;}
 .mt-changes li {margin: 0; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .mt-changes .mt-bottom li {color: #a3300f; font-weight: 600;}
-.mt-alerts li {white-space: normal;}
+.mt-alerts li {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
+.mt-opening .mt-compare {font-size: calc(1.8 * var(--u)); margin-top: calc(0.6 * var(--u));}
+.mt-opening .mt-compare td {padding: calc(0.15 * var(--u)) calc(0.5 * var(--u));}
+.mt-opening .mt-kpi-value {font-size: calc(3.9 * var(--u));}
 .mt-swatch {display: inline-block; min-width: 1.3em; text-align: center; color: #fff; font-weight: 700;
   border-radius: 4px; margin-right: 0.45em; text-shadow: 0 0 2px #000;}
 /* the map fills the height left under the title */
@@ -203,12 +206,15 @@ def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: 
     with left, st.container(key="mt_map"):
         st.iframe(map_html, height=MAP_HEIGHT)
     with right:
-        body = slides.kpis_html(slide.kpis, columns=2)
         if key == figures.OVERVIEW:   # the opening slide: this month's changes, then the zones side by side
-            body = slides.changes_html(_change_summary(lang), lang) + body
+            body = slides.changes_html(_change_summary(lang), lang) + slides.kpis_html(slide.kpis, columns=3)
             rows = figures.comparison(zones, figures.COMPARE_METRICS, lang, policy)
             body += slides.comparison_html(rows, figures.COMPARE_METRICS, lang, policy)
-        st.markdown(f'<div style="--mt-colour:{slide.colour}">{body}</div>', unsafe_allow_html=True)
+        else:
+            body = slides.kpis_html(slide.kpis, columns=2)
+        opening = " mt-opening" if key == figures.OVERVIEW else ""
+        st.markdown(f'<div class="mt-body{opening}" style="--mt-colour:{slide.colour}">{body}</div>',
+                    unsafe_allow_html=True)
     _strip(order, zones, key, playing, lang, months, period)
 
 

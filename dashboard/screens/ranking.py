@@ -99,11 +99,12 @@ def _group_table(rows: pd.DataFrame, title: str, names: dict[str, str], lang: st
         st.caption(ui.t("no_data"))
         return
     table = ranking_table(rows, names, lang)
-    worst = set(rows.sort_values("rank", ascending=False).head(LOWEST)["street"].map(lambda s: names.get(s, s)))
+    lowest = min(LOWEST, len(rows) - 1)   # of two towns only the lower one is "the lowest"
+    worst = set(rows.sort_values("rank", ascending=False).head(lowest)["street"].map(lambda s: names.get(s, s)))
     street_col = i18n.column_label("street", lang)
     styled = table.style.apply(lambda r: ["background-color: #fde0dc; color: #8b1a10" if r[street_col] in worst
                                           else "" for _ in r], axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560),
+    st.dataframe(styled, hide_index=True, width="stretch", height=38 + 35 * len(table),
                  column_config={i18n.t("rk_score", lang): st.column_config.NumberColumn(format="%.1f")})
     st.caption(ui.t("rk_lowest"))
 
@@ -124,7 +125,7 @@ def _rank_map(this: pd.DataFrame, streets: pd.DataFrame, names: dict[str, str], 
                             f"{'—' if pd.isna(r) else int(r)}" for n, r in zip(street_shapes["name"], ranks)]
     zones = views.zones_for_map(draw.display_polygons(data.layer("zones"), bm.display_crs), data.zones_table(),
                                 None, "", str, lang)
-    m = draw.overview_map(zones=zones, streets=street_shapes, target="streets", legend_title=ui.t("rk_rank"),
+    m = draw.overview_map(zones=zones, streets=street_shapes, target="streets", legend_title=ui.t("rk_map_legend"),
                           fmt=lambda v: f"{v:.0%}", no_data=ui.t("no_data"), basemap=bm, note=ui.basemap_note(bm),
                           layer_names=(ui.t("lyr_zones"), ui.t("lyr_streets")), breaks=(0.0, 0.25, 0.5, 0.75, 1.0))
     result = st_folium(m, key="ranking_map", height=460, use_container_width=True,

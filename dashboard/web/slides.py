@@ -64,7 +64,7 @@ def changes_html(summary, lang: str) -> str:  # noqa: ANN001 - dashboard.briefin
         return ""
 
     def items(rows: Sequence[tuple], fmt) -> str:  # noqa: ANN001
-        return "".join(f"<li>{e(fmt(r))}</li>" for r in rows) or f"<li>{e(i18n.DASH)}</li>"
+        return "".join(f'<li title="{e(fmt(r))}">{e(fmt(r))}</li>' for r in rows) or f"<li>{e(i18n.DASH)}</li>"
     moves = items(summary.moves, lambda r: f"{r[0]} {'↑' if r[1] > 0 else '↓'}{abs(r[1])}")
     parts = [
         f'<div class="mt-changes" data-testid="mt-changes" data-month="{e(summary.month)}">',

@@ -166,8 +166,9 @@ def _change_card(label: str, value: str, help_text: str | None, figure: change.F
     spark = list(figure.spark) if len(figure.spark) >= 3 else None
     base = {c.kind: metric_value(figure.metric, c.baseline) for c in (mom, yoy) if c is not None}
     tip = change.compared_what(figure, code, value, base)
+    flat = mom is not None and mom.shown and change.arrow(mom) == "→"   # no move: grey, no arrow
     st.metric(label, value, delta=change.delta_text(mom, code) or None,
-              delta_color="normal" if better else "inverse", delta_description=t("ch_mom") if mom and mom.shown
+              delta_color="off" if flat else "normal" if better else "inverse", delta_arrow="off" if flat else "auto", delta_description=t("ch_mom") if mom and mom.shown
               else None, help=(help_text + "\n\n" + tip) if help_text else tip, chart_data=spark, chart_type="line")
     lines = []
     for c in (mom, yoy):
