@@ -174,7 +174,8 @@ def _change_card(label: str, value: str, help_text: str | None, figure: change.F
     for c in (mom, yoy):
         if c is None or (c is mom and c.shown):
             continue
-        colour = "#5f6b7a" if not c.shown or c.good is None else ("#1a7f37" if c.good else "#c62828")
+        flat = c.shown and change.arrow(c) == "→"
+        colour = "#5f6b7a" if not c.shown or flat or c.good is None else ("#1a7f37" if c.good else "#c62828")
         lines.append(f'<span style="color:{colour}" data-kind="{c.kind}" data-good="{c.good}">'
                      f'{html.escape(change.change_line(c, code))}</span>')
     if lines:
