@@ -1,4 +1,10 @@
-"""``python -m loaders build --source DIR --store TARGET [--report FILE] [--coverage-m METRES]``."""
+"""The loaders' command line.
+
+``python -m loaders build --source DIR --store TARGET [--report FILE] [--coverage-m METRES]
+[--as-of YYYY-MM-DD] [--ranking-weights R,S,Sat] [--alert-rules FILE]``;
+``python -m loaders history --store TARGET (--list | --drop YYYY-MM-DD)``;
+``python -m loaders sample --out DIR``.
+"""
 from __future__ import annotations
 
 import argparse
@@ -24,17 +30,35 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--coverage-m", type=_metres, default=1000.0, metavar="METRES",
                    help="a 先丰站 covers a community within this straight-line distance (default 1000, "
                         "the 15-minute walk)")
+    b.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                   help="the date the build describes: delays, alerts and the stats history are dated by it "
+                        "(default: today in Beijing time; the bundled sample: its own reference date)")
+    b.add_argument("--ranking-weights", type=_weights, metavar="R,S,Sat",
+                   help="weights of the response, resolution and satisfaction rates in the street ranking's "
+                        "score (default 0.10,0.45,0.45, the weighting commonly published for Beijing's "
+                        "monthly assessment; set your district's own)")
+    b.add_argument("--alert-rules", type=Path, metavar="FILE",
+                   help="TOML file of alert thresholds replacing the defaults of loaders/alert_rules.toml "
+                        "(only the keys it gives)")
     b.add_argument("--quiet", action="store_true", help="no progress display")
+    h = sub.add_parser("history", help="list or drop days of a store's stats history")
+    h.add_argument("--store", help="target .gpkg path or postgresql:// URL; default: the bundled sample store")
+    what = h.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="list the days the history holds")
+    what.add_argument("--drop", type=_day, metavar="YYYY-MM-DD", help="remove one day's rows (a wrong build)")
     s = sub.add_parser("sample", help="write the synthetic sample source files")
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--scale", choices=["default", "full"], default="default",
                    help="full = 100,000 enterprises and 1,000,000 hotline cases (benchmarks)")
     args = parser.parse_args(argv)
+    if args.command == "history":
+        return _history(args)
     try:
         if args.command == "build":
             from loaders.build import build
             build(args.source, args.store, args.report, args.coord_sys, progress=not args.quiet,
-                  coverage_m=args.coverage_m)
+                  coverage_m=args.coverage_m, as_of=args.as_of, ranking_weights=args.ranking_weights,
+                  alert_rules=args.alert_rules)
         else:
             from loaders.sample import write_sample
             write_sample(args.out, scale=args.scale)
@@ -58,6 +82,48 @@ def main(argv: list[str] | None = None) -> int:
               "recurs, report it with the build report; LOADERS_DEBUG=1 shows the details).", file=sys.stderr)
         return 2
     return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    """``history --list`` / ``--drop DAY`` on the store ``--store`` names."""
+    from loaders.history import drop_day, list_days
+    from loaders.store import default_store_path, redact_target
+    target = str(args.store or default_store_path())
+    try:
+        if args.list:
+            days = list_days(target)
+            print(f"{redact_target(target)}：历史指标 {len(days)} 天 (stats history: {len(days)} days)")
+            print("as_of        zones  streets")
+            for day, zones, streets in zip(days["as_of"], days["zones"], days["streets"]):
+                print(f"{day:%Y-%m-%d}  {zones:>5}  {streets:>7}")
+        else:
+            rows = drop_day(target, args.drop)
+            print(f"已删除 {args.drop} 的历史指标 {rows} 行，其余数据未改动 "
+                  f"(dropped {rows} stats_history rows of {args.drop}; nothing else changed).")
+    except BuildError as exc:
+        if _debug():
+            traceback.print_exception(exc, file=sys.stderr)
+        print(f"操作失败 (failed): {_one_line(exc)}\n存储未改动 (the store is unchanged).", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _day(text: str) -> str:
+    """``--as-of`` / ``--drop``: a calendar date written YYYY-MM-DD."""
+    from datetime import date
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _weights(text: str):  # noqa: ANN202 - loaders.change.RankingWeights
+    """``--ranking-weights R,S,Sat``: three numbers ≥ 0, not all 0."""
+    from loaders.change import RankingWeights
+    try:
+        return RankingWeights.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _metres(text: str) -> float:

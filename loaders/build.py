@@ -22,8 +22,20 @@ from tqdm import tqdm
 from geodata import boundaries
 from geodata.crs import METRIC_CRS, STORAGE_CRS
 from geodata.names import CODE_BY_NAME, UNITS, aliases_of, normalise_text, resolve_street
+from loaders.change import (
+    DEFAULT_RANKING_WEIGHTS,
+    PreviousBuild,
+    RankingWeights,
+    alert_counts,
+    compute_alerts,
+    history_rows,
+    load_alert_rules,
+    merge_history,
+    street_ranking,
+)
 from loaders.clean import clean_layer, community_ids, reject_duplicates
 from loaders.errors import BuildError
+from loaders.history import read_previous
 from loaders.indicators import (
     DEFAULT_COVERAGE_M,
     as_of_date,
@@ -42,16 +54,20 @@ from loaders.report import (
     add_layer,
     add_warnings,
     new_report,
+    street_name_en,
     summary_lines,
     write_report,
 )
 from loaders.schema import (
+    ALERTS,
     HOTLINE_MONTHLY,
     LAYER_LABELS,
     LAYERS,
     POINT_LAYERS,
     SOURCE_FILE,
     SOURCE_ROW,
+    STATS_HISTORY,
+    STREET_RANKING,
     STREET_STATS,
     ZONE_MEMBERS,
     ZONE_STATS,
@@ -64,17 +80,24 @@ SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
 
 def build(source: Path | None = None, target: str | None = None, report_path: Path | None = None,
           default_coord_sys: str = "wgs84", progress: bool = True, coverage_m: float = DEFAULT_COVERAGE_M,
-          now: datetime | None = None, _locked: bool = False) -> dict:
+          now: datetime | None = None, as_of: object = None, ranking_weights: RankingWeights | None = None,
+          alert_rules: Path | str | None = None, _locked: bool = False) -> dict:
     """Build a store from ``source`` (the bundled sample when None) into ``target``.
 
     ``coverage_m`` is the straight-line distance within which a 先丰站 covers a community;
-    ``now`` is the build's clock (``built_at``, and the date delays are measured on;
-    the current time when None: tests pass a fixed one). Returns the build report.
+    ``now`` is the build's clock (``built_at``; the current time when None: tests pass a fixed
+    one). ``as_of`` dates the build (:func:`build_day`): the day delays, "completed in the
+    future" and the alerts are measured on, and the day its figures join ``stats_history``.
+    ``ranking_weights`` weigh the three rates of the street ranking (default
+    :data:`loaders.change.DEFAULT_RANKING_WEIGHTS`); ``alert_rules`` is a TOML file of
+    thresholds replacing those of ``loaders/alert_rules.toml``. Returns the build report.
     Raises :class:`BuildError` when the build cannot finish; the previous store is then
-    untouched. One build at a time per store: a second one raises at once (``_locked``: the
-    caller holds the store's build lock already).
+    untouched (its history too: a failed build adds nothing). One build at a time per store:
+    a second one raises at once (``_locked``: the caller holds the store's build lock already).
     """
     sample = source is None
+    rules = load_alert_rules(alert_rules)          # a bad rules file fails before any work
+    weights = ranking_weights or DEFAULT_RANKING_WEIGHTS
     if sample:
         from loaders.sample import ensure_sample_source
         source = ensure_sample_source(SAMPLE_SOURCE_DIR)
@@ -83,6 +106,11 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     with contextlib.nullcontext() if _locked else store.build_lock():  # a second build fails at once
         report = new_report(sample, str(source), redact_target(target), now)
         report["code_version"] = code_version()
+        day = build_day(as_of, report["built_at"], sample)
+        report["as_of"] = day.date().isoformat()
+        report["coverage_m"] = float(coverage_m)
+        report["ranking_weights"] = weights.as_dict()
+        report["alert_rules"] = rules
         files = _source_files(Path(source), report)
         bounds, geometry_layers = _boundaries(files, report)
         layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
@@ -90,14 +118,14 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         for layer in POINT_LAYERS:
             if layer in files:
                 layers[layer], links[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer],
-                                                               bounds, report, default_coord_sys, progress)
+                                                               bounds, report, default_coord_sys, progress, day)
         report["provenance"] = _provenance(files)
         report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                         for name in ("streets", "zones")}
-        as_of = pd.Timestamp(report["built_at"])
-        report["as_of"] = as_of_date(as_of).date().isoformat()
-        report["coverage_m"] = float(coverage_m)
-        layers, tables = _indicators(layers, links, as_of, coverage_m)
+        layers, tables = _indicators(layers, links, day, coverage_m)
+        previous = _previous(target, layers, tables, day, coverage_m, sample)
+        add_warnings(report, previous.warnings)
+        tables.update(_change_tables(layers, tables, previous, day, weights, rules, report))
         _check_store_frames({**layers, **tables})
         store.write_all({**layers, **tables}, report)
         if report_path:
@@ -105,6 +133,60 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         if progress:
             tqdm.write("\n".join(["构建完成 (build finished): " + redact_target(target), *summary_lines(report)]))
         return report
+
+
+def build_day(as_of: object, built_at: str, sample: bool = False) -> pd.Timestamp:
+    """The build's date (``as_of``, a naive midnight): the given ``as_of`` (a date, a
+    ``YYYY-MM-DD`` text or a timestamp; a time zone-aware one is read in Beijing time), else
+    the day of ``built_at`` in Beijing time (Asia/Shanghai, whatever the machine's zone).
+
+    The bundled sample is dated by its own ``REFERENCE_DATE`` unless ``as_of`` is given: its
+    files describe that day (its 12345 cases end that month, its history snapshots lead up
+    to it), so its figures do not drift with the wall clock.
+    """
+    if as_of is not None:
+        try:
+            return as_of_date(pd.Timestamp(as_of))
+        except (ValueError, TypeError) as exc:
+            raise BuildError(f"as_of 日期无效：{as_of!r}，应为 YYYY-MM-DD (invalid as_of date)") from exc
+    if sample:
+        from loaders.sample import REFERENCE_DATE
+        return as_of_date(REFERENCE_DATE)
+    return as_of_date(pd.Timestamp(built_at))
+
+
+def _previous(target: str, layers: dict, tables: dict, day: pd.Timestamp, coverage_m: float,
+              sample: bool) -> PreviousBuild:
+    """What came before this build: the target's history and projects (``loaders.history``);
+    for the bundled sample, its synthetic monthly snapshots (``loaders.sample.sample_history``)
+    instead, so that a newcomer sees trends on first start (the sample store's history is
+    thus its own, the same at every rebuild, whatever an older sample store held)."""
+    if sample:
+        from loaders.sample import sample_history
+        return sample_history(layers, tables[ZONE_MEMBERS], day, coverage_m)
+    return read_previous(target)
+
+
+def _change_tables(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], previous: PreviousBuild,
+                   day: pd.Timestamp, weights: RankingWeights, rules: dict, report: dict) -> dict[str, pd.DataFrame]:
+    """``stats_history`` (the previous rows, this day's replaced by this build's), the
+    ``street_ranking`` and the ``alerts``; their summaries go into the report."""
+    rows = history_rows(tables[ZONE_STATS], tables[STREET_STATS], day)
+    replaced = bool(len(previous.history)) and bool((previous.history["as_of"] == day).any())
+    history = merge_history(previous.history, rows)
+    ranking = street_ranking(tables[HOTLINE_MONTHLY], layers["streets"], tables[STREET_STATS], weights)
+    alerts = compute_alerts(monthly=tables[HOTLINE_MONTHLY], hotline=layers.get("hotline"),
+                            projects=layers.get("projects"), zone_stats=tables[ZONE_STATS], zones=layers["zones"],
+                            history=history, previous=previous, as_of=day, rules=rules)
+    report["stats_history"] = {"days": int(history["as_of"].nunique()), "rows": int(len(history)),
+                               "added": int(len(rows)), "replaced_same_day": replaced,
+                               "first": history["as_of"].min().date().isoformat(),
+                               "last": history["as_of"].max().date().isoformat()}
+    months = ranking["month"]
+    report["street_ranking"] = {"months": int(months.nunique()), "rows": int(len(ranking)),
+                                "latest_month": months.max().strftime("%Y-%m") if len(ranking) else None}
+    report["alerts"] = alert_counts(alerts)
+    return {STATS_HISTORY: history, STREET_RANKING: ranking, ALERTS: alerts}
 
 
 def _source_files(source: Path, report: dict) -> dict[str, Path]:
@@ -179,7 +261,8 @@ def code_version() -> str:
     """
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
-    files = sorted([*root.joinpath("loaders").glob("*.py"), *root.joinpath("geodata").glob("*.py"),
+    files = sorted([*root.joinpath("loaders").glob("*.py"), *root.joinpath("loaders").glob("*.toml"),
+                    *root.joinpath("geodata").glob("*.py"),
                     *root.joinpath("geodata", "files").glob("*")])
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
@@ -242,8 +325,8 @@ def _store_columns(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame[columns].astype(dtypes), geometry=frame.geometry, crs=STORAGE_CRS)
 
 
-def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
-                       default_coord_sys: str, progress: bool) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict, default_coord_sys: str,
+                       progress: bool, as_of: pd.Timestamp) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Read, clean and place one point layer; record it in the report.
 
     Returns the placed frame (with ``source_file``) and its zone links (``row``, ``zone_id``).
@@ -255,7 +338,7 @@ def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
         bar.update(len(table.frame))
     n = len(table.frame)
     with _bar(progress, layer, "清洗 clean", n) as bar:
-        cleaned = clean_layer(table, default_coord_sys, as_of=as_of_date(pd.Timestamp(report["built_at"])))
+        cleaned = clean_layer(table, default_coord_sys, as_of=as_of)
         bar.update(n)
     with _bar(progress, layer, "落点 place", len(cleaned.frame)) as bar:
         placed = place_layer(layer, path.name, cleaned.frame, bounds)
@@ -552,16 +635,7 @@ def _count_en(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
-_KIND_EN = {"街道": "Subdistrict", "镇": "Town"}
-
-
-def _street_name_en(name: object) -> str:
-    """A canonical street's English name for a message (``Youanmen Subdistrict``); any other
-    name quoted as written."""
-    if name in CODE_BY_NAME:
-        _, english, kind = UNITS[CODE_BY_NAME[name]]
-        return f"{english} {_KIND_EN.get(kind, '')}".strip()
-    return f"“{name}”"
+_street_name_en = street_name_en
 
 
 def _street_names_en(names: list[str]) -> str:

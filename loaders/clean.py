@@ -178,7 +178,7 @@ def _empty_column(col: Column, index: pd.Index) -> pd.Series:
 def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84", as_of: pd.Timestamp | None = None) -> CleanResult:
     """Type every column of ``table.frame`` and collect rejects (needs canonical column names).
 
-    ``as_of`` is the build's date (``as_of_date(built_at)``): what is "in the future" for
+    ``as_of`` is the build's date (its ``as_of``, ``loaders.build.build_day``): what is "in the future" for
     rules on dates (``warn_completed_in_future``); None (no build date) skips those rules.
 
     Adds ``coord_sys`` (canonical) and keeps ``source_row`` and any geometry. A declared

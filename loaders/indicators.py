@@ -22,6 +22,8 @@ Counting rules (``shared/spec/data-contract.md``, "Indicators"):
 """
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -71,6 +73,13 @@ MONTHLY_COLUMNS: dict[str, str] = LAYERS[HOTLINE_MONTHLY].dtypes
 
 
 # ---------------------------------------------------------------- small helpers
+@functools.cache
+def _empty(layer: str) -> gpd.GeoDataFrame:
+    """An empty point layer for a layer a build does not have (made once: nothing here
+    modifies an input frame)."""
+    return empty_layer(layer)
+
+
 def as_of_date(as_of: pd.Timestamp) -> pd.Timestamp:
     """``as_of`` as a naive date (midnight); a tz-aware value is read in Beijing time."""
     ts = pd.Timestamp(as_of)
@@ -257,7 +266,7 @@ def _links(frame: pd.DataFrame, members: pd.DataFrame | None, layer: str) -> pd.
     ids = pd.Index(frame[id_column].astype(str))
     record = sub["record_id"].astype(str)
     if ids.is_unique:
-        pos = ids.get_indexer(record)
+        pos = _positions(ids, record)
         zone = sub[ZONE_KEY].to_numpy()
     else:  # ids should be unique; if not, every row with the id is linked
         lookup = pd.DataFrame({"record_id": ids, "pos": np.arange(len(ids), dtype="int64")})
@@ -269,6 +278,15 @@ def _links(frame: pd.DataFrame, members: pd.DataFrame | None, layer: str) -> pd.
     pair = pd.Series(pos.astype("int64") * max(len(uniques), 1) + codes)
     keep = (pos >= 0) & ~pair.duplicated().to_numpy()
     return pd.DataFrame({"pos": pos[keep].astype("int64"), ZONE_KEY: np.asarray(uniques, dtype=object)[codes[keep]]})
+
+
+def _positions(ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """The position of each of ``values`` in the unique ``ids`` (-1 where absent): Arrow's hash
+    lookup, a few times faster than ``Index.get_indexer`` on a million text ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    found = pc.index_in(pa.array(values, type=pa.string()), value_set=pa.array(ids, type=pa.string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
 
 
 def _sum_by_street(values: pd.DataFrame, street: pd.Series, keys: pd.Index) -> pd.DataFrame:
@@ -287,9 +305,10 @@ def _sum_by_zone(values: pd.DataFrame, links: pd.DataFrame, keys: pd.Index) -> p
 # ---------------------------------------------------------------- per-record value columns
 def _project_values(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per-project values to sum. Needs status, investment_total; uses investment_done,
-    planned_start, planned_completion, completion_date when present.
+    investment_plan_year, planned_start, planned_completion, completion_date when present.
     """
     total, done = _numbers(projects, "investment_total"), _numbers(projects, "investment_done")
+    plan = _numbers(projects, "investment_plan_year")
     both = (total.notna() & done.notna()).to_numpy()
     schedule = project_schedule(projects, as_of)["schedule"].to_numpy()
     values = {
@@ -297,6 +316,8 @@ def _project_values(projects: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame
         "investment_total": total.fillna(0.0).to_numpy(),
         "investment_done": done.fillna(0.0).to_numpy(),
         "_done_given": done.notna().to_numpy(),
+        "investment_plan_year": plan.fillna(0.0).to_numpy(),
+        "_plan_given": plan.notna().to_numpy(),
         "_both_given": both,
         "_both_total": np.where(both, total.to_numpy(), 0.0),
         "_both_done": np.where(both, done.to_numpy(), 0.0),
@@ -339,16 +360,29 @@ def _hotline_factor(hotline: pd.DataFrame, located: np.ndarray) -> pd.Series:
     return factor.fillna(0.0)
 
 
+def hotline_case_values(hotline: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-case counts a stats row sums (``hotline_cases`` 1, ``hotline_located``, and each
+    flag's true / known counts) as arrays in row order. Needs geometry; uses responded,
+    resolved, satisfied."""
+    values: dict[str, np.ndarray] = {"hotline_cases": np.ones(len(hotline), "int64"),
+                                     "hotline_located": _has_point(hotline)}
+    for field, (true_column, known_column, _) in HOTLINE_FLAGS.items():
+        values[true_column], values[known_column] = _flag(hotline, field)
+    return values
+
+
+def zone_links(frame: pd.DataFrame, members: pd.DataFrame | None, layer: str) -> pd.DataFrame:
+    """(pos, zone_id): the row position in ``frame`` of each of its records' zone links."""
+    return _links(frame, members, layer)
+
+
 def _hotline_values(hotline: pd.DataFrame) -> pd.DataFrame:
     """Per-case values to sum. Needs street and geometry; uses responded, resolved, satisfied.
 
     ``_weight`` is the case's share in the zone estimate (its street's total / located cases).
     """
-    located = _has_point(hotline)
-    values: dict[str, np.ndarray] = {"hotline_cases": np.ones(len(hotline), "int64"), "hotline_located": located}
-    for field, (true_column, known_column, _) in HOTLINE_FLAGS.items():
-        values[true_column], values[known_column] = _flag(hotline, field)
-    weight = hotline[STREET].map(_hotline_factor(hotline, located))
+    values = hotline_case_values(hotline)
+    weight = hotline[STREET].map(_hotline_factor(hotline, values["hotline_located"]))
     values["_weight"] = pd.to_numeric(weight, errors="coerce").fillna(0.0).to_numpy(float)
     return pd.DataFrame(values)
 
@@ -419,10 +453,28 @@ def _zone_population(shares: pd.DataFrame, street_population: pd.Series, keys: p
 
 
 # ---------------------------------------------------------------- assembling
-def _share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator, NaN where the denominator is 0."""
-    den = denominator.astype(float)
-    return numerator.astype(float) / den.where(den > 0)
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator as floats, NaN where the denominator is 0 (arrays)."""
+    den = np.asarray(denominator, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, np.asarray(numerator, dtype=float) / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _hotline_columns(sums: pd.DataFrame, cases: np.ndarray, population: np.ndarray) -> dict[str, np.ndarray]:
+    """hotline_cases (rounded), the three rates and hotline_per_10k (unrounded cases)."""
+    out = {"hotline_cases": np.round(cases), "hotline_per_10k": _ratio(cases * 1e4, population)}
+    for _, (true_column, known_column, rate_column) in HOTLINE_FLAGS.items():
+        out[rate_column] = _ratio(sums[true_column].to_numpy(), sums[known_column].to_numpy())
+    return out
+
+
+def hotline_figures(sums: pd.DataFrame, hotline_cases: pd.Series) -> pd.DataFrame:
+    """The 12345 figures of a stats row from its summed counts: ``hotline_cases`` (the given
+    count or estimate, rounded), the three rates (true / known counts of
+    :data:`HOTLINE_FLAGS`) and ``hotline_per_10k`` (the unrounded count per 10,000 of
+    ``population``). Needs ``sums`` population and the true / known counts; returns a copy."""
+    columns = _hotline_columns(sums, np.asarray(hotline_cases, dtype=float), sums["population"].to_numpy(float))
+    return sums.assign(**columns)
 
 
 def _finish(sums: pd.DataFrame, key: str, population: pd.Series, area_km2: pd.Series,
@@ -430,25 +482,35 @@ def _finish(sums: pd.DataFrame, key: str, population: pd.Series, area_km2: pd.Se
     """The stats layer from the summed values (rows in key order, as ``sums``): adds the
     shares and rates, area_km2, population, hotline_cases (``hotline_cases`` rounded; the
     rate per 10,000 uses it unrounded), coverage_m and as_of; key as a column, dtypes of
-    :data:`STATS_COLUMNS`, helper columns (``_...``) dropped.
+    :data:`STATS_COLUMNS`, helper columns (``_...``) dropped. (Built column by column as
+    arrays and framed once: history snapshots call this many times.)
     """
-    out = sums.copy()
-    out["area_km2"] = area_km2.to_numpy(float)
-    out["population"] = population.to_numpy(float)
-    cases = hotline_cases.to_numpy(float)
-    out["hotline_cases"] = np.round(cases)
-    out["investment_done"] = out["investment_done"].where(out["_done_given"] > 0)
-    out["investment_done_share"] = _share(out["_both_done"], out["_both_total"]).where(out["_both_given"] > 0)
-    out["service_package_covered_share"] = _share(out["service_package_covered"], out["_package_located"])
-    for _, (true_column, known_column, rate_column) in HOTLINE_FLAGS.items():
-        out[rate_column] = _share(out[true_column], out[known_column])
-    out["community_population"] = out["community_population"].where(out["_population_given"] > 0)
-    out["covered_population_share"] = _share(out["covered_population"], out["_coverage_population"])
-    out["covered_population"] = out["covered_population"].where(out["_coverage_population"] > 0)
-    out["hotline_per_10k"] = _share(pd.Series(cases * 1e4, index=out.index), out["population"])
-    out["coverage_m"] = float(coverage_m)
-    out["as_of"] = as_of_date(as_of)
-    out = out[list(STATS_COLUMNS)].astype(STATS_COLUMNS)
+    def col(name: str) -> np.ndarray:
+        return sums[name].to_numpy()
+
+    def where_given(name: str, given: str) -> np.ndarray:
+        return np.where(col(given) > 0, col(name).astype(float), np.nan)
+
+    n = len(sums)
+    pop = population.to_numpy(float)
+    values: dict[str, np.ndarray] = {name: col(name) for name in STATS_COLUMNS if name in sums.columns}
+    values.update(_hotline_columns(sums, np.asarray(hotline_cases, dtype=float), pop))
+    values.update({
+        "area_km2": area_km2.to_numpy(float), "population": pop,
+        "investment_done": where_given("investment_done", "_done_given"),
+        "investment_plan_year": where_given("investment_plan_year", "_plan_given"),
+        "investment_done_share": np.where(col("_both_given") > 0, _ratio(col("_both_done"), col("_both_total")),
+                                          np.nan),
+        "service_package_covered_share": _ratio(col("service_package_covered"), col("_package_located")),
+        "community_population": where_given("community_population", "_population_given"),
+        "covered_population_share": _ratio(col("covered_population"), col("_coverage_population")),
+        "covered_population": where_given("covered_population", "_coverage_population"),
+        "coverage_m": np.full(n, float(coverage_m)),
+        "as_of": np.full(n, as_of_date(as_of).to_datetime64()),
+    })
+    out = pd.DataFrame({c: np.asarray(values[c]).astype(t, copy=False) if t != "datetime64[ms]" else
+                        np.asarray(values[c]).astype("datetime64[ms]") for c, t in STATS_COLUMNS.items()},
+                       index=sums.index)
     return out.rename_axis(key).reset_index()
 
 
@@ -462,10 +524,10 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
     ``layers`` maps "projects", "enterprises", "stations", "hotline", "communities" (each
     optional) to frames with their record id (:data:`RECORD_ID`), ``street`` and point
     geometry (None when placed by street), plus the columns the value functions use:
-    projects status, investment_total, investment_done, planned_start, planned_completion,
+    projects status, investment_total, investment_done, investment_plan_year, planned_start, planned_completion,
     completion_date; enterprises service_package; stations kind; hotline responded, resolved,
     satisfied; communities population. ``members`` is the zone link table (layer, record_id,
-    zone_id). ``as_of`` is the date the delay figures are computed for (``built_at``).
+    zone_id). ``as_of`` is the date the delay figures are computed for (the build's ``as_of``).
 
     Adds the columns of :data:`STATS_COLUMNS`. Streets count every record of the street;
     zones count linked records, except ``hotline_cases`` of a zone, which is the rounded
@@ -478,7 +540,7 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
     when no stations layer was given. Missing optional layers or columns give 0 / NaN.
     """
     stations = layers.get("stations")
-    frames = {layer: layers.get(layer) if layers.get(layer) is not None else empty_layer(layer)
+    frames = {layer: layers.get(layer) if layers.get(layer) is not None else _empty(layer)
               for layer in RECORD_ID}
     values = {
         "projects": _project_values(frames["projects"], as_of),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geodata.names import CODE_BY_NAME, UNITS
 from loaders.schema import SOURCE_ROW, WARNING_KINDS
 
 REJECT_COLUMNS = ["layer", "file", "row", "column", "value", "reason", "reason_en"]
@@ -196,3 +197,15 @@ def summary_lines(report: dict) -> list[str]:
                      f"  {seconds:6.1f} s {rate}")
     lines.append(f"  警告 {len(report['warnings'])} 条；拒绝明细 {len(report['rejects'])} 条")
     return lines
+
+
+_KIND_EN = {"街道": "Subdistrict", "镇": "Town"}
+
+
+def street_name_en(name: object) -> str:
+    """A canonical street's English name for a message (``Youanmen Subdistrict``); any other
+    name quoted as written (“…”)."""
+    if name in CODE_BY_NAME:
+        _, english, kind = UNITS[CODE_BY_NAME[name]]
+        return f"{english} {_KIND_EN.get(kind, '')}".strip()
+    return f"“{name}”"

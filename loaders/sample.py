@@ -8,10 +8,16 @@ figure is random. Nothing here is an official number.
 Each layer draws from its own random stream (``_rng``), so changing one layer does not
 reshuffle the others. Dates are relative to the fixed ``REFERENCE_DATE``, never to
 today, so the files are identical whenever they are written. The build measures project
-delays "as of built_at": a sample built after ``REFERENCE_DATE`` shows more projects
-behind plan than on that date, and more as time passes. That is by design (a plan that
-was on track in June is late in December); the shares documented in ``project_plan``
-hold as of ``REFERENCE_DATE``.
+delays as of its ``as_of``, and the bundled sample is dated ``REFERENCE_DATE`` unless
+``--as-of`` says otherwise (``loaders.build.build_day``), so its figures do not drift with
+the wall clock; the shares documented in ``project_plan`` hold as of that day (a sample
+dated later shows more projects behind plan: a plan on track in June is late in December).
+
+Change over time: the 12345 cases cover HOTLINE_MONTHS months up to the reference month,
+with a season and two designed events in the last month (``make_hotline``: SURGE,
+RATE_DROP); a few projects fall behind in that month (NEWLY_LATE); projects carry an
+annual plan (``annual_plan``); and the sample store starts with month-end snapshots in its
+``stats_history`` computed from the records as they stood on each day (``sample_history``).
 
 ``REFERENCE_DATE`` is the sample's own "today", and it is in the past: no actual date
 (开工时间, 竣工时间) lies after it, so a completed project (建成) never finishes after the
@@ -33,9 +39,19 @@ from openpyxl.styles import Alignment, Font
 
 from geodata import boundaries
 from geodata.crs import METRIC_CRS, wgs84_to_bd09, wgs84_to_gcj02
+from loaders.change import PreviousBuild, history_rows
 from loaders.clean import USCC_CHARSET, USCC_WEIGHTS
+from loaders.indicators import (
+    HOTLINE_FLAGS,
+    compute_stats,
+    hotline_case_values,
+    hotline_figures,
+    project_schedule,
+    zone_links,
+)
+from loaders.schema import POINT_LAYERS, STREET
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 SEED = 20251106
 REFERENCE_DATE = pd.Timestamp("2026-06-30")   # "today" of the sample's plan dates (fixed, not the clock)
 SCALES = {"tiny": {"projects": 300, "enterprises": 500, "hotline": 2_000},  # smoke tests of the benchmark
@@ -179,6 +195,9 @@ def _coords_out(points: np.ndarray, systems: np.ndarray) -> tuple[np.ndarray, np
 
 # Shares behind plan as of REFERENCE_DATE (exact counts per status, see ``project_plan``).
 LATE_SHARE = {"储备": 0.15, "在建": 0.20, "建成": 0.25}
+# Of those, a few fell behind only in the reference month (days before REFERENCE_DATE): the
+# projects the sample's project_newly_delayed alert finds against its previous month-end.
+NEWLY_LATE = {"储备": (10,), "在建": (6, 17)}
 
 
 def _months(rng: np.random.Generator, low: float, high: float, n: int) -> np.ndarray:
@@ -198,10 +217,11 @@ def project_plan(rng: np.random.Generator, status: np.ndarray, invest_wan: np.nd
     all relative to REFERENCE_DATE:
 
     - 储备 (reserve): no actual dates; planned start 1-18 months before the reference date
-      for LATE_SHARE (not started on time), 1-30 months after it for the rest; completed
-      investment 0.
+      for LATE_SHARE (not started on time; NEWLY_LATE of them only days before it), 1-30
+      months after it for the rest; completed investment 0.
     - 在建 (under construction): LATE_SHARE (running late) were planned to finish 1-18
-      months before the reference date, after 12-48 months of works, and started 0-4 months
+      months before the reference date (NEWLY_LATE of them only days before it), after
+      12-48 months of works, and started 0-4 months
       after their planned start; the rest started 1-48 months before the reference date
       (planned 0-4 months before that) and are planned to finish 1-36 months after it;
       completed investment 10-90 % of the total.
@@ -222,10 +242,12 @@ def project_plan(rng: np.random.Generator, status: np.ndarray, invest_wan: np.nd
         a, b = rows[late], rows[~late]                     # behind plan / on track
         if state == "储备":
             p_start[a] = ref - _months(rng, 1, 18, len(a))
+            p_start[a[:len(NEWLY_LATE[state])]] = ref - np.array(NEWLY_LATE[state], dtype="timedelta64[D]")
             p_start[b] = ref + _months(rng, 1, 30, len(b))
             p_end[rows] = p_start[rows] + _months(rng, 12, 48, len(rows))
         elif state == "在建":
             p_end[a] = ref - _months(rng, 1, 18, len(a))
+            p_end[a[:len(NEWLY_LATE[state])]] = ref - np.array(NEWLY_LATE[state], dtype="timedelta64[D]")
             p_start[a] = p_end[a] - _months(rng, 12, 48, len(a))
             start[a] = p_start[a] + _months(rng, 0, 4, len(a))
             start[b] = ref - _months(rng, 1, 48, len(b))
@@ -247,7 +269,30 @@ def project_plan(rng: np.random.Generator, status: np.ndarray, invest_wan: np.nd
 
     return {"start": text(start), "completion": text(end), "planned_start": text(p_start),
             "planned_completion": text(p_end),
-            "investment_done": np.round(done * invest_wan / 10_000, 4)}   # 万元 -> 亿元
+            "investment_done": np.round(done * invest_wan / 10_000, 4),   # 万元 -> 亿元
+            "investment_plan_year": annual_plan(invest_wan, start, end, p_start, p_end)}
+
+
+def annual_plan(invest_wan: np.ndarray, start: np.ndarray, end: np.ndarray, p_start: np.ndarray,
+                p_end: np.ndarray) -> np.ndarray:
+    """年度计划投资 (万元) for REFERENCE_DATE's year, NaN (left blank) where the works do not
+    touch that year. No random draw: the total spread evenly over the works, from the actual
+    start (else the planned one) to the actual completion (else the planned one; a project
+    still running past its planned completion is planned to finish six months after the
+    reference date), and the part falling in the year planned for it.
+    """
+    ref = REFERENCE_DATE.to_datetime64().astype("datetime64[D]")
+    year0 = np.datetime64(f"{REFERENCE_DATE.year}-01-01", "D")
+    year1 = np.datetime64(f"{REFERENCE_DATE.year + 1}-01-01", "D")
+    first = np.where(np.isnat(start), p_start, start)
+    last = np.where(np.isnat(end), p_end, end)
+    overdue = np.isnat(end) & ~np.isnat(start) & (p_end < ref)
+    last = np.where(overdue, ref + np.timedelta64(183, "D"), last)
+    days = (last - first).astype(float)
+    inside = (np.minimum(last, year1) - np.maximum(first, year0)).astype(float)
+    share = np.clip(np.where(days > 0, inside / np.where(days > 0, days, 1.0), 0.0), 0.0, 1.0)
+    plan = np.round(share * invest_wan, -1)
+    return np.where(plan > 0, plan, np.nan)
 
 
 def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
@@ -283,7 +328,7 @@ def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gp
         "产业类别": [INDUSTRY_ZH[i] for i in industry],
         "总投资（万元）": invest_wan, "开工时间": plan["start"], "竣工时间": plan["completion"],
         "计划开工时间": plan["planned_start"], "计划竣工时间": plan["planned_completion"],
-        "累计完成投资(亿元)": plan["investment_done"],
+        "累计完成投资(亿元)": plan["investment_done"], "年度计划投资（万元）": plan["investment_plan_year"],
         "经度": lon, "纬度": lat, "坐标系": systems, "所属街镇": street, "所属功能区": declared,
         "责任单位": rng.choice(["示例区发展改革委", "示例区住房城乡建设委", "示例丽泽管委会",
                              "示例丰台园管委会", "示例区商务局"], size=n),
@@ -527,8 +572,55 @@ def make_stations(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gp
     })
 
 
+# 12345 cases over HOTLINE_MONTHS months ending with REFERENCE_DATE's month: more in summer
+# (SEASONALITY), slowly growing, each street with its own response/resolution/satisfaction
+# level, and two events in the last month for the alerts to find: SURGE (one street's parking
+# cases, concentrated in one community, jump) and RATE_DROP (one street's satisfaction falls).
+HOTLINE_MONTHS = 24
+SEASONALITY = 0.10       # August this much above the yearly mean, February below it
+GROWTH = 0.01            # per month
+SURGE = {"street": "马家堡街道", "category": "停车", "community": "示例社区07", "factor": 2.8}
+RATE_DROP = {"street": "卢沟桥街道", "satisfied": 0.62}
+
+
+COMMUNITIES_PER_STREET = 29   # the cases name 示例社区01-29 of their street
+
+
+def _spread(group: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A bin (0 .. len(weights) - 1) for each row, spread over the rows of each ``group`` by
+    systematic sampling (the rows in random order, one random offset per group): a group of
+    m rows puts m·w_j / Σw rows in bin j, to within one. The sample's cases follow their
+    weights without the noise of independent draws, so that the alerts it raises are the
+    events designed into it, not chance in a small sample."""
+    order = np.argsort(group + rng.random(len(group)) * 0.5)     # by group, at random within it
+    g = group[order]
+    start = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+    size = np.diff(np.r_[start, len(g)])
+    rank = np.arange(len(g)) - np.repeat(start, size)
+    position = (rank + np.repeat(rng.random(len(start)), size)) / np.repeat(size, size)
+    cumulative = np.cumsum(weights / weights.sum())
+    out = np.empty(len(group), dtype=int)
+    out[order] = np.minimum(np.searchsorted(cumulative, position, side="right"), len(weights) - 1)
+    return out
+
+
+def hotline_months() -> pd.DatetimeIndex:
+    """The first days of the sample's HOTLINE_MONTHS months, ending with REFERENCE_DATE's."""
+    return pd.date_range(end=REFERENCE_DATE.to_period("M").to_timestamp(), periods=HOTLINE_MONTHS, freq="MS")
+
+
 def make_hotline(rng: np.random.Generator, streets: gpd.GeoDataFrame, n: int) -> pd.DataFrame:
-    """12345 cases: parking, roads, property and environment dominate; ~60% with coordinates."""
+    """12345 cases: parking, roads, property and environment dominate; ~60% with coordinates.
+
+    Received over :func:`hotline_months` with seasonal weights ``1 + SEASONALITY·cos`` (peak
+    in August) and GROWTH a month, spread over the months within each (street, category) and
+    over the street's communities within each month by :func:`_spread`; none after
+    REFERENCE_DATE. Each street draws its own
+    response (97.5-99.5 %), resolution (80-92 % of responded) and satisfaction (86-96 % of
+    resolved cases, 35 % of the rest) levels, so the monthly ranking has something to rank.
+    In the last month, SURGE moves ``factor - 1`` months' worth of the street's parking cases
+    into that month and community, and RATE_DROP sets the street's satisfaction that month.
+    """
     weights = np.linspace(1.0, 2.0, len(streets))
     weights = np.where(streets["kind"].to_numpy() == "镇", 0.4, weights)
     which = rng.choice(len(streets), size=n, p=weights / weights.sum())
@@ -537,17 +629,39 @@ def make_hotline(rng: np.random.Generator, streets: gpd.GeoDataFrame, n: int) ->
     pts[has_xy] = random_points_in(streets.geometry, which[has_xy], rng)
     systems = np.where(rng.random(n) < 0.9, "wgs84", "bd09")
     lon, lat = _coords_out(np.nan_to_num(pts), systems)
-    received = (pd.Timestamp("2025-11-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 3600, size=n), unit="s"))
-    responded = rng.random(n) < 0.985
-    resolved = responded & (rng.random(n) < 0.86)
-    satisfied = rng.random(n) < np.where(resolved, 0.93, 0.35)
+    categories = np.array(["停车", "道路", "物业", "环境", "其他"])
+    category = rng.choice(categories, size=n, p=[0.27, 0.19, 0.22, 0.16, 0.16])
+    months = hotline_months()
+    k = np.arange(len(months))
+    season = 1 + SEASONALITY * np.cos(2 * np.pi * (months.month.to_numpy() - 8) / 12)
+    pair_code = which * len(categories) + np.searchsorted(np.sort(categories), category)
+    month = _spread(pair_code, season * (1 + GROWTH * k), rng)
+    community = 1 + _spread(pair_code * len(months) + month, np.ones(COMMUNITIES_PER_STREET), rng)
+    names = streets["name"].to_numpy()
+    pair = np.flatnonzero((names[which] == SURGE["street"]) & (category == SURGE["category"]) & (month < k[-1]))
+    moved = rng.choice(pair, size=int(round((SURGE["factor"] - 1) * len(pair) / len(months))), replace=False)
+    month[moved] = k[-1]
+    community[moved] = int(SURGE["community"].removeprefix("示例社区"))
+    first = months.to_numpy()[month]
+    length = (months + pd.offsets.MonthBegin(1)).to_numpy()[month] - first
+    received = pd.DatetimeIndex(first + (rng.random(n) * (length // np.timedelta64(1, "s"))).astype(
+        "timedelta64[s]")).floor("s")
+    level = rng.random((len(streets), 3))
+    p_respond = (0.975 + 0.02 * level[:, 0])[which]
+    p_resolve = (0.80 + 0.12 * level[:, 1])[which]
+    p_satisfy = (0.86 + 0.10 * level[:, 2])[which]
+    dropped = (names[which] == RATE_DROP["street"]) & (month == k[-1])
+    p_satisfy = np.where(dropped, RATE_DROP["satisfied"], p_satisfy)
+    responded = rng.random(n) < p_respond
+    resolved = responded & (rng.random(n) < p_resolve)
+    satisfied = rng.random(n) < np.where(resolved, p_satisfy, np.where(dropped, 0.2, 0.35))
     yes_no = np.array(["否", "是"])
     frame = pd.DataFrame({
         "工单编号": [f"12345-{i + 1:07d}" for i in range(n)],
         "受理时间": received.strftime("%Y-%m-%d %H:%M:%S"),
-        "诉求类别": rng.choice(["停车", "道路", "物业", "环境", "其他"], size=n, p=[0.27, 0.19, 0.22, 0.16, 0.16]),
-        "所属街镇": streets["name"].to_numpy()[which],
-        "社区": [f"示例社区{k:02d}" for k in rng.integers(1, 30, size=n)],
+        "诉求类别": category,
+        "所属街镇": names[which],
+        "社区": [f"示例社区{c:02d}" for c in community],
         "经度": np.where(has_xy, lon, np.nan), "纬度": np.where(has_xy, lat, np.nan),
         "坐标系": np.where(has_xy, systems, ""),
         "响应": yes_no[responded.astype(int)], "解决": yes_no[resolved.astype(int)],
@@ -556,3 +670,177 @@ def make_hotline(rng: np.random.Generator, streets: gpd.GeoDataFrame, n: int) ->
     bad = rng.choice(np.flatnonzero(~has_xy), size=max(n // 2000, 1), replace=False)
     frame.loc[bad, "所属街镇"] = ""   # no location at all: rejected, never invented
     return frame
+
+
+# ---------------------------------------------------------------- the sample's history
+# The bundled sample store starts with SNAPSHOT_MONTHS month-end snapshots before its own
+# build (dated REFERENCE_DATE): 2025-12-31 to 2026-05-31 for a reference date of 2026-06-30,
+# so a newcomer sees trends, the previous year's last snapshot that investment_behind needs,
+# and a "previous build" for project_newly_delayed. Each is computed from the sample's own
+# loaded records as they stood on that day (:func:`layers_as_of`), with the same indicator
+# code as a build (``loaders.indicators.compute_stats``).
+SNAPSHOT_MONTHS = 6
+
+
+def snapshot_dates(as_of: pd.Timestamp) -> list[pd.Timestamp]:
+    """The month-ends of the SNAPSHOT_MONTHS months before REFERENCE_DATE's month, those before ``as_of``."""
+    ends = pd.date_range(end=REFERENCE_DATE.to_period("M").to_timestamp() - pd.Timedelta(days=1),
+                         periods=SNAPSHOT_MONTHS, freq="ME")
+    return [pd.Timestamp(d) for d in ends if d < pd.Timestamp(as_of)]
+
+
+def _dates_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_datetime(frame[column], errors="coerce") if column in frame.columns else \
+        pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+
+
+def projects_as_of(projects: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The projects as they stood on ``day``, from their dates as of REFERENCE_DATE.
+
+    Status: completed (建成) if completed by ``day``; under construction if started by then;
+    reserve if its start lies after ``day`` (a project with no actual date keeps its status).
+    Start and completion dates after ``day`` are cleared. Progress model for
+    ``investment_done``: the amount done by REFERENCE_DATE, accrued evenly over the works,
+    from the actual start to the actual completion (to REFERENCE_DATE for a project still
+    running then): done(day) = done(ref) × clip((day − start) / (end − start), 0, 1); nothing
+    before the start. Plans (planned dates, ``investment_plan_year``) are unchanged.
+    """
+    day = pd.Timestamp(day)
+    start, end = _dates_of(projects, "start_date"), _dates_of(projects, "completion_date")
+    status = projects["status"]
+    finished = status.eq("completed") & end.notna() & (end <= day)
+    started = start.notna() & (start <= day)
+    dated = start.notna() | end.notna()
+    new_status = np.where(finished, "completed", np.where(started, "under_construction",
+                                                          np.where(dated, "reserve", status.astype(object))))
+    until = end.where(status.eq("completed") & end.notna(), REFERENCE_DATE)
+    span = (until - start).dt.days.astype(float)
+    elapsed = (day - start).dt.days.astype(float)
+    progress = np.clip(np.where(span > 0, elapsed / span.where(span > 0, 1.0), (elapsed >= 0).astype(float)), 0, 1)
+    progress = np.where(start.isna(), 0.0, progress)
+    out = projects.copy()
+    out["status"] = pd.Series(new_status, index=projects.index).where(status.notna(), None)
+    out["start_date"] = start.where(started).astype(projects["start_date"].dtype)
+    out["completion_date"] = end.where(finished).astype(projects["completion_date"].dtype)
+    done = pd.to_numeric(projects["investment_done"], errors="coerce")
+    out["investment_done"] = done * progress
+    return out
+
+
+def layers_as_of(layers: dict[str, gpd.GeoDataFrame], day: pd.Timestamp,
+                 hotline: bool = True) -> dict[str, gpd.GeoDataFrame]:
+    """The point layers as they stood on ``day``: projects by :func:`projects_as_of`,
+    enterprises established by then (or with no date), 12345 cases received by the end of
+    that day (``hotline`` False: none), stations and communities as they are."""
+    day = pd.Timestamp(day)
+    out = dict(layers)
+    if "projects" in out:
+        out["projects"] = projects_as_of(out["projects"], day)
+    if "enterprises" in out:
+        established = _dates_of(out["enterprises"], "established")
+        out["enterprises"] = out["enterprises"][(established.isna() | (established <= day)).to_numpy()]
+    if "hotline" in out:
+        received = _dates_of(out["hotline"], "received_at")
+        out["hotline"] = out["hotline"][(received < day + pd.Timedelta(days=1)).to_numpy()] if hotline else None
+    return out
+
+
+_HOTLINE_SUMS = ("hotline_cases", "hotline_located",
+                 *(column for true, known, _ in HOTLINE_FLAGS.values() for column in (true, known)))
+
+
+def _hotline_month_sums(hotline: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """12345 counts per (street, month) and, over the cases located in a zone, per (zone_id,
+    street, month): summed once (integer codes and ``np.bincount``: a million cases take a
+    moment), so that a month-end snapshot is a sum over whole months."""
+    values = hotline_case_values(hotline)
+    received = pd.to_datetime(hotline["received_at"]).to_numpy().astype("datetime64[M]")
+    month_codes, months = pd.factorize(received)
+    street_codes, streets = pd.factorize(hotline[STREET])
+    n_months, n_streets = len(months), len(streets)
+
+    def summed(key: np.ndarray, rows: np.ndarray | None, size: int) -> dict[str, np.ndarray]:
+        return {c: np.bincount(key, weights=(v if rows is None else v[rows]).astype(float), minlength=size)
+                for c, v in values.items()}
+
+    def frame(sums: dict[str, np.ndarray], **keys: np.ndarray) -> pd.DataFrame:
+        out = pd.DataFrame({**keys, **sums})
+        return out[out["hotline_cases"] > 0].reset_index(drop=True)
+
+    cell = street_codes * n_months + month_codes
+    size = n_streets * n_months
+    grid_street, grid_month = np.divmod(np.arange(size), n_months)
+    by_street = frame(summed(cell, None, size), street=np.asarray(streets, dtype=object)[grid_street],
+                      month=np.asarray(months, dtype="datetime64[ns]")[grid_month])
+    links = zone_links(hotline, members, "hotline")
+    zone_codes, zones = pd.factorize(links["zone_id"])
+    rows = links["pos"].to_numpy()
+    size_z = len(zones) * size
+    grid_zone, rest = np.divmod(np.arange(size_z), size)
+    by_zone = frame(summed(zone_codes * size + cell[rows], rows, size_z),
+                    zone_id=np.asarray(zones, dtype=object)[grid_zone],
+                    street=np.asarray(streets, dtype=object)[rest // n_months],
+                    month=np.asarray(months, dtype="datetime64[ns]")[rest % n_months])
+    return by_street, by_zone
+
+
+def _with_hotline(stats: pd.DataFrame, key: str, sums: pd.DataFrame, cases: pd.Series) -> pd.DataFrame:
+    """``stats`` (computed without cases) with the 12345 columns of ``sums`` (indexed by key)."""
+    out = stats.set_index(key)
+    sums = sums.reindex(out.index, fill_value=0)
+    for column in _HOTLINE_SUMS:
+        out[column] = sums[column].to_numpy()
+    out = hotline_figures(out, cases.reindex(out.index, fill_value=0.0))
+    return out.reset_index()[list(stats.columns)].astype(stats.dtypes.to_dict())
+
+
+def snapshot_stats(layers: dict[str, gpd.GeoDataFrame], members: pd.DataFrame, days: list[pd.Timestamp],
+                   coverage_m: float) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """``(zone_stats, street_stats)`` as a build on each of ``days`` (month-ends) would have
+    computed them from :func:`layers_as_of`. The 12345 figures are sums over whole months
+    (:func:`_hotline_month_sums`, the zone estimate scaling each street's located cases by
+    its total / located cases up to that day, as ``compute_stats`` does), the rest is
+    ``compute_stats`` itself; tests check the two agree."""
+    hotline = layers.get("hotline")
+    by_street = by_zone = None
+    if hotline is not None and len(hotline):
+        by_street, by_zone = _hotline_month_sums(hotline, members)
+    others = members[members["layer"].to_numpy() != "hotline"]   # the cases' links are summed above already
+    out = []
+    for day in days:
+        if pd.Timestamp(day) != pd.Timestamp(day) + pd.offsets.MonthEnd(0):
+            raise ValueError(f"snapshots are month-ends; got {day}")
+        dated = layers_as_of(layers, day, hotline=False)
+        points = {layer: dated.get(layer) for layer in POINT_LAYERS}
+        zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, others, day, coverage_m)
+        if by_street is not None:
+            month = pd.Timestamp(day).to_period("M").to_timestamp()
+            streets = by_street[by_street["month"] <= month].groupby("street")[list(_HOTLINE_SUMS)].sum()
+            factor = (streets["hotline_cases"] / streets["hotline_located"].where(streets["hotline_located"] > 0))
+            zones = by_zone[by_zone["month"] <= month]
+            estimate = zones["hotline_located"] * zones["street"].map(factor.fillna(0.0)).to_numpy()
+            zones = zones.assign(_estimate=estimate).groupby("zone_id")[[*_HOTLINE_SUMS, "_estimate"]].sum()
+            street_stats = _with_hotline(street_stats, STREET, streets, streets["hotline_cases"].astype(float))
+            zone_stats = _with_hotline(zone_stats, "zone_id", zones, zones["_estimate"])
+        out.append((zone_stats, street_stats))
+    return out
+
+
+def sample_history(layers: dict[str, gpd.GeoDataFrame], members: pd.DataFrame, as_of: pd.Timestamp,
+                   coverage_m: float) -> PreviousBuild:
+    """The bundled sample's past as a :class:`loaders.change.PreviousBuild`: the history rows of
+    :func:`snapshot_dates` before ``as_of`` (:func:`snapshot_stats`), and the projects'
+    schedule on the last of them as the previous build's (for ``project_newly_delayed``)."""
+    days = snapshot_dates(as_of)
+    if not days:
+        return PreviousBuild()
+    snapshots = snapshot_stats(layers, members, days, coverage_m)
+    zones = pd.concat([z.assign(as_of=day) for day, (z, _) in zip(days, snapshots)], ignore_index=True)
+    streets = pd.concat([s.assign(as_of=day) for day, (_, s) in zip(days, snapshots)], ignore_index=True)
+    history = history_rows(zones, streets, None)
+    projects = None
+    if "projects" in layers:
+        before = projects_as_of(layers["projects"], days[-1])
+        projects = pd.DataFrame({"project_id": before["project_id"].to_numpy(),
+                                 "schedule": project_schedule(before, days[-1])["schedule"].to_numpy()})
+    return PreviousBuild(history=history, projects=projects, as_of=days[-1])

@@ -28,7 +28,11 @@ ZONE_MEMBERS = "zone_members"         # (layer, record_id, zone_id): one row per
 ZONE_STATS = "zone_stats"             # one row per zone (key zone_id), see loaders.indicators
 STREET_STATS = "street_stats"         # one row per street (key street)
 HOTLINE_MONTHLY = "hotline_monthly"   # 12345 cases per zone/street, month and category
-TABLES: tuple[str, ...] = (ZONE_MEMBERS, ZONE_STATS, STREET_STATS, HOTLINE_MONTHLY)
+STATS_HISTORY = "stats_history"       # every build's zone_stats/street_stats rows, by as_of (loaders.change)
+STREET_RANKING = "street_ranking"     # the monthly 接诉即办 street ranking (loaders.change)
+ALERTS = "alerts"                     # the warnings a build found (loaders.change, loaders/alert_rules.toml)
+TABLES: tuple[str, ...] = (ZONE_MEMBERS, ZONE_STATS, STREET_STATS, HOTLINE_MONTHLY, STATS_HISTORY, STREET_RANKING,
+                           ALERTS)
 
 LAYER_LABELS: dict[str, str] = {
     "streets": "街镇边界", "zones": "功能区边界", "projects": "重大项目",
@@ -144,6 +148,13 @@ SCHEDULE_LABELS: dict[str, str] = {   # a project against its plan (loaders.indi
     "on_track": "按计划", "no_plan": "无计划日期",
 }
 MONTHLY_LEVELS: dict[str, str] = {"zone": "功能区", "street": "街镇"}
+RANKING_GROUPS: dict[str, str] = {"街道": "街道", "镇": "镇"}   # ranked separately, as Beijing publishes them
+ALERT_RULES: dict[str, str] = {   # rule -> Chinese label (loaders.change documents each rule)
+    "hotline_surge": "诉求激增", "rate_drop": "三率下降", "project_newly_delayed": "项目新增滞后",
+    "investment_behind": "投资进度落后",
+}
+ALERT_LEVELS: dict[str, str] = {"street": "街镇", "community": "社区", "zone": "功能区", "project": "项目"}
+ALERT_SEVERITIES: dict[str, str] = {"high": "高", "medium": "中"}
 
 # Every kind of build warning (``loaders.report.Warning.kind``) -> (Chinese, English) label,
 # for the data-quality page and the report.
@@ -164,6 +175,8 @@ WARNING_KINDS: dict[str, tuple[str, str]] = {
     "streets_geometry_rejected": ("街镇边界几何无效", "Street boundaries rejected"),
     "streets_missing": ("缺少街镇边界", "Streets missing from the boundaries"),
     "completed_in_future": ("已建成但竣工日期在未来", "Completed, but completion date in the future"),
+    "history_unreadable": ("历史指标无法读取", "Stats history unreadable"),
+    "previous_build_unreadable": ("上次构建的项目无法读取", "Previous build's projects unreadable"),
 }
 
 # Header units: factor that converts a value in the header's unit to the store's unit.
@@ -334,6 +347,8 @@ _PROJECTS = Layer("projects", "重大项目", "Point", (
     _enum("industry", INDUSTRY, "产业类别", "行业", "产业", "行业类别", label="产业类别", parse="industry"),
     _number("investment_total", "总投资", "投资总额", "计划总投资", unit="亿元", label="总投资(亿元)"),
     _number("investment_done", "累计完成投资", "完成投资", "已完成投资", unit="亿元", label="累计完成投资(亿元)"),
+    _number("investment_plan_year", "年度计划投资", "本年计划投资", "年度投资计划", "本年度计划投资", "年度计划完成投资",
+            unit="亿元", label="年度计划投资(亿元)"),
     _date("start_date", "开工时间", "开工日期", label="开工时间"),
     _date("completion_date", "竣工时间", "建成时间", "竣工日期", label="竣工时间"),
     _date("planned_start", "计划开工时间", "计划开工日期", label="计划开工时间"),
@@ -435,6 +450,7 @@ _STATS = (
     _count("projects", "重大项目数"),
     _amount("investment_total", "总投资(亿元)"),
     _amount("investment_done", "累计完成投资(亿元)"),
+    _amount("investment_plan_year", "年度计划投资(亿元)"),
     _share("investment_done_share", "投资完成率"),
     _count("status_reserve", "储备项目数"),
     _count("status_under_construction", "在建项目数"),
@@ -489,6 +505,44 @@ _HOTLINE_MONTHLY = Layer(HOTLINE_MONTHLY, "12345月度诉求", None, (
     _count("resolved_true", "已解决"), _count("resolved_known", "填报解决"),
     _count("satisfied_true", "满意"), _count("satisfied_known", "填报满意度"),
 ), unique_together=("level", "key", "month", "category"))
+
+
+def _in_history(col: Column) -> Column:
+    """A stats column as ``stats_history`` keeps it: nullable (a row written by an older build may
+    lack a column added since), whole numbers as nullable integers."""
+    return replace(col, type="nullable_int" if col.type == "int" else col.type, nullable=True)
+
+
+_STATS_HISTORY = Layer(STATS_HISTORY, "指标历史", None, (
+    _derived("as_of", "date", label="统计日期", nullable=False),
+    _derived("level", label="层级", nullable=False, enum=MONTHLY_LEVELS),
+    _derived("key", label="功能区或街镇", nullable=False),
+    *(_in_history(c) for c in _STATS if c.name != "as_of"),
+), unique_together=("as_of", "level", "key"))
+_STREET_RANKING = Layer(STREET_RANKING, "接诉即办街镇排名", None, (
+    _derived("month", "date", label="月份", nullable=False),
+    _derived(STREET, label="街镇", nullable=False),
+    _derived("group", label="排名组", nullable=False, enum=RANKING_GROUPS),
+    _count("cases", "诉求量"),
+    _amount("cases_per_10k", "每万人诉求量"),
+    _share("response_rate", "响应率"),
+    _share("resolution_rate", "解决率"),
+    _share("satisfaction_rate", "满意率"),
+    _derived("score", "float", label="综合得分", minimum=0, maximum=100),
+    _derived("rank", "nullable_int", label="排名", minimum=1),
+    _derived("rank_change", "nullable_int", label="排名变化"),
+), unique_together=("month", STREET))
+_ALERTS = Layer(ALERTS, "预警", None, (
+    _derived("rule", label="规则", nullable=False, enum=ALERT_RULES),
+    _derived("level", label="层级", nullable=False, enum=ALERT_LEVELS),
+    _derived("key", label="对象", nullable=False),
+    _derived("period", label="期间", nullable=False),
+    _derived("value", "float", label="数值", nullable=False),
+    _derived("baseline", "float", label="基准"),
+    _derived("severity", label="等级", nullable=False, enum=ALERT_SEVERITIES),
+    _derived("message_zh", label="预警信息", nullable=False),
+    _derived("message_en", label="预警信息（英文）", nullable=False),
+))
 _BUILD_REPORT = Layer(REPORT_LAYER, "构建报告", None, (
     _derived("built_at", label="构建时间", nullable=False),
     _derived("sample_data", "bool", label="示例数据", nullable=False),
@@ -497,7 +551,8 @@ _BUILD_REPORT = Layer(REPORT_LAYER, "构建报告", None, (
 
 LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
     _STREETS, _ZONES, _PROJECTS, _ENTERPRISES, _STATIONS, _HOTLINE, _COMMUNITIES,
-    _ZONE_MEMBERS, _ZONE_STATS, _STREET_STATS, _HOTLINE_MONTHLY, _BUILD_REPORT)}
+    _ZONE_MEMBERS, _ZONE_STATS, _STREET_STATS, _HOTLINE_MONTHLY, _STATS_HISTORY, _STREET_RANKING, _ALERTS,
+    _BUILD_REPORT)}
 
 
 # ---------------------------------------------------------------- derived from the declaration

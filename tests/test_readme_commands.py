@@ -36,6 +36,8 @@ SMOKED = {
     "python -m dashboard.users list": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",
     "python -m dashboard.brief --store": "tests/dashboard/test_brief.py::test_command_line_writes_the_pdf_without_streamlit",
     "python -m scripts.bench.meeting --bench": "test_meeting_benchmark_runs",
+    "python -m scripts.bench.load": "test_load_test_command_starts",
+    "python -m loaders history": "tests/loaders/test_change.py::test_history_list_and_drop",
 }
 
 
@@ -135,3 +137,11 @@ def test_smoke_table_names_real_tests(command: str) -> None:
         assert f"def {func}(" in (REPO_ROOT / path).read_text(encoding="utf-8"), name
     else:
         assert name == "(this suite)" or name in globals(), name
+
+
+def test_load_test_command_starts() -> None:
+    """The load test's command parses its options and refuses to run without a target (it needs
+    a running dashboard or a store: the full run is part of the benchmark)."""
+    result = subprocess.run([sys.executable, "-m", "scripts.bench.load"], cwd=REPO_ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--url" in result.stderr and "Traceback" not in result.stderr

@@ -16,7 +16,10 @@ import json
 import re
 from pathlib import Path
 
+import geopandas as gpd
+import pyogrio
 import pytest
+import shapely
 
 from loaders.build import build
 from loaders.schema import WARNING_KINDS
@@ -96,6 +99,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     run("repair_some", folder / "repair_some")
     run("future", write_source(folder / "future", {"projects.csv": FUTURE_PROJECTS.encode("utf-8")}), now=NOW)
     run("more", write_source(folder / "more", _more_warnings()))
+    # A target whose previous contents cannot be used: not a GeoPackage at all (its history
+    # is unreadable), and one whose projects lack the schedule column (no delay baseline).
+    small = write_source(folder / "small", {"projects.csv": FUTURE_PROJECTS.encode("utf-8")})
+    (folder / "unreadable.gpkg").write_bytes(b"not a store")
+    out["unreadable"] = build(small, str(folder / "unreadable.gpkg"), progress=False, now=NOW)
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"project_id": ["P-1"]}, geometry=[shapely.Point(116.3, 39.86)],
+                                             crs="EPSG:4326"), folder / "other_code.gpkg", layer="projects")
+    out["other_code"] = build(small, str(folder / "other_code.gpkg"), progress=False, now=NOW)
     out["_folder"] = {"path": str(folder)}
     return out
 
