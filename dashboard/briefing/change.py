@@ -292,11 +292,13 @@ class Summary:
     bottom: tuple[tuple[str, int, float], ...]
     moves: tuple[tuple[str, int], ...]             # (street, rank change), biggest first
     warnings: tuple[str, ...]
+    warnings_total: int = 0                        # how many warnings the build raised (``warnings`` may be fewer)
 
 
 def summary(ranking: pd.DataFrame, alerts: pd.DataFrame, names: Mapping[str, str], lang: str,
-            month: str | None = None, n: int = 3) -> Summary | None:
-    """The month's summary (the latest ranked month by default); None without a ranking."""
+            month: str | None = None, n: int = 3, n_warnings: int | None = None) -> Summary | None:
+    """The month's summary (the latest ranked month by default): ``n`` streets each way and
+    ``n_warnings`` warnings (default ``n``); None without a ranking."""
     if ranking.empty:
         return None
     ranked = ranking.assign(_m=pd.to_datetime(ranking["month"]).dt.strftime("%Y-%m"))
@@ -313,12 +315,12 @@ def summary(ranking: pd.DataFrame, alerts: pd.DataFrame, names: Mapping[str, str
         ordered = alerts.assign(_high=alerts["severity"] == "high").sort_values(["_high", "period"],
                                                                                ascending=[False, False])
         column = "message_en" if lang == "en" else "message_zh"
-        texts = [str(t) for t in ordered[column].head(n) if isinstance(t, str)]
+        texts = [str(t) for t in ordered[column].head(n if n_warnings is None else n_warnings) if isinstance(t, str)]
     return Summary(month,
                    tuple((name(r.street), int(r.rank), float(r.score)) for r in best.itertuples()),
                    tuple((name(r.street), int(r.rank), float(r.score)) for r in worst.itertuples()),
                    tuple((name(r.street), int(r.rank_change)) for r in moved.itertuples() if int(r.rank_change)),
-                   tuple(texts))
+                   tuple(texts), int(len(alerts)))
 
 
 def area_figures(monthly: pd.DataFrame, history: pd.DataFrame, level: str, key: str | None, period: str | None,

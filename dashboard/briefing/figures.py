@@ -21,6 +21,7 @@ from dashboard.store.queries import KPI_ROW_1, KPI_ROW_2, METRICS, HotlineRate, 
 from loaders.schema import STATUS_LABELS
 
 OVERVIEW = "all"              # the overview slide's key: ``?zone=all``, ``--zone all``
+CHANGES = "changes"           # the opening 本月变化 slide's key (``?zone=changes``), when the store has a ranking
 MIN_AUTO_S = 2.0              # ``?auto=`` below this is raised to it (a slide must be readable)
 MAX_AUTO_S = 3600.0
 DEFAULT_AUTO_S = 30.0         # what "play" uses when the URL names no interval
@@ -33,9 +34,11 @@ _UNITS = {"projects": "unit_projects", "enterprises": "unit_enterprises", "servi
 
 
 # ---------------------------------------------------------------- order and navigation
-def slide_order(zone_ids: Sequence[str]) -> tuple[str, ...]:
-    """The overview first, then the zones as given (pass them in "4+4" order: ``zone_table``'s index)."""
-    return (OVERVIEW, *[z for z in zone_ids if z != OVERVIEW])
+def slide_order(zone_ids: Sequence[str], changes: bool = False) -> tuple[str, ...]:
+    """The overview first, then the zones as given (pass them in "4+4" order: ``zone_table``'s index);
+    with ``changes`` (the store ranks streets or raised warnings) the 本月变化 slide opens the list."""
+    lead = (CHANGES, OVERVIEW) if changes else (OVERVIEW,)
+    return (*lead, *[z for z in zone_ids if z not in lead])
 
 
 def resolve_slide(order: Sequence[str], requested: str | None) -> str:
@@ -116,11 +119,12 @@ def district_figures(totals: Mapping[str, float], street_stats: pd.DataFrame) ->
     return out
 
 
-def headline(figures: Mapping[str, float | None], lang: str, district: bool = False) -> str:
+def headline(figures: Mapping[str, float | None], lang: str, district: bool = False, month: str | None = None) -> str:
     """One line from the figures: projects (under way), total investment; behind plan; 12345 response.
 
     E.g. ``重大项目 43 个（在建 18 个），总投资 802.6 亿元；10 个滞后于计划；12345 响应率 98.6%``.
-    Figures are written exactly as the KPI cards write them.
+    Figures are written exactly as the KPI cards write them. With ``month`` the response rate
+    is that month's (``figures`` then carry it) and the line says so.
     """
     policy = NO_RATE_POLICY  # no rate-policy figure in the headline
     projects = figures.get("projects")
@@ -135,7 +139,9 @@ def headline(figures: Mapping[str, float | None], lang: str, district: bool = Fa
     else:
         parts.append(i18n.t("hl_no_projects", lang))
     if figures.get("response_rate") is not None:
-        parts.append(i18n.t("hl_response", lang, rate=metric_text("response_rate", figures["response_rate"], lang, policy)))
+        rate = metric_text("response_rate", figures["response_rate"], lang, policy)
+        parts.append(i18n.t("hl_response_month", lang, rate=rate, month=month) if month
+                     else i18n.t("hl_response", lang, rate=rate))
     text = i18n.t("hl_sep", lang).join(parts)
     return i18n.t("hl_district", lang) + text if district else text
 
@@ -189,6 +195,9 @@ def build_slide(key: str, order: Sequence[str], zones: pd.DataFrame, district: M
     :func:`district_figures`' dict.
     """
     number, total = order.index(key) + 1, len(order)
+    if key == CHANGES:   # its body is the month's summary (dashboard.web.slides.changes_html)
+        return Slide(CHANGES, i18n.t("mt_change_title", lang), i18n.t("mt_change_kind", lang), OVERVIEW_COLOUR,
+                     "", (), number, total)
     if key == OVERVIEW:
         return Slide(OVERVIEW, i18n.t("mt_overview_title", lang), i18n.t("mt_overview_kind", lang), OVERVIEW_COLOUR,
                      headline(district, lang, district=True), kpis(district, KPI_ROW_1, lang, policy), number, total)

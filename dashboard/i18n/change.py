@@ -58,8 +58,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "al_high": ("高", "high"),
     "al_medium": ("中", "medium"),
     "al_open": ("查看", "Open"),
+    "al_more": ("其余 {n} 条预警", "{n} more warnings"),
     # the meeting's change slide
     "mt_change_title": ("本月变化", "This month's changes"),
+    "mt_change_kind": ("接诉即办排名与预警", "12345 ranking and warnings"),
+    "mt_change_headline": ("{month} 接诉即办 · 排名第一 {top} · 末位 {bottom} · 预警 {n} 条",
+                           "{month} 12345 · first {top} · lowest {bottom} · {n} warnings"),
     "mt_change_top": ("排名前三", "Top three"),
     "mt_change_bottom": ("排名末三位", "Lowest three"),
     "mt_change_moves": ("排名变化最大", "Biggest moves"),

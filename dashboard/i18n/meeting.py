@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hl_delayed": ("{n} 个滞后于计划", "{n} behind plan"),
     "hl_on_plan": ("无项目滞后于计划", "none behind plan"),
     "hl_response": ("12345 响应率 {rate}", "12345 response rate {rate}"),
+    "hl_response_month": ("{month} 12345 响应率 {rate}", "12345 response rate {rate} in {month}"),
     "hl_district": ("全区", "District: "),
     "hl_sep": ("；", "; "),
     # the brief and the deck (PDF)

@@ -60,6 +60,7 @@ class SlideFollower(MacroElement):
                                           animate: false});
       }
       function show(key) {
+        document.body.setAttribute('data-slide', key);   // the slide asked for (the 本月变化 slide shows the overview)
         if (!D.bounds.hasOwnProperty(key)) { key = D.overview; }
         if (key === current) { return; }
         current = key;
@@ -80,7 +81,6 @@ class SlideFollower(MacroElement):
         }
         map.getContainer().classList.toggle('mt-overview', overview);
         fit();
-        document.body.setAttribute('data-slide', key);
       }
       function wanted() {
         try {

@@ -81,17 +81,20 @@ html, body, .stApp {background: #ffffff;}
 .mt-compare th:first-child, .mt-compare td:first-child {text-align: left;}
 .mt-compare td {text-align: right; padding: calc(0.35 * var(--u)) calc(0.6 * var(--u));
   border-bottom: 1px solid #e3e7eb; white-space: nowrap;}
-.mt-changes {background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; margin-bottom: calc(1 * var(--u));
-  padding: calc(0.5 * var(--u)) calc(1.1 * var(--u)); font-size: calc(1.85 * var(--u)); color: #111a24;}
-.mt-changes h3 {font-size: calc(2.6 * var(--u)) !important; margin: 0 0 calc(0.4 * var(--u)) 0 !important; padding: 0 !important;}
-.mt-change-cols {display: grid; grid-template-columns: repeat(3, 1fr); gap: calc(1 * var(--u));}
-.mt-changes ol, .mt-changes ul {margin: 0 0 0 1.1em; padding: 0;}
-.mt-changes li {margin: 0; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.mt-changes .mt-bottom li {color: #a3300f; font-weight: 600;}
-.mt-alerts li {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.mt-opening .mt-compare {font-size: calc(1.8 * var(--u)); margin-top: calc(0.6 * var(--u));}
-.mt-opening .mt-compare td {padding: calc(0.15 * var(--u)) calc(0.5 * var(--u));}
-.mt-opening .mt-kpi-value {font-size: calc(3.9 * var(--u));}
+.mt-changes {background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px;
+  padding: calc(1 * var(--u)) calc(1.6 * var(--u)); font-size: calc(2.5 * var(--u)); color: #111a24;}
+.mt-changes h3 {font-size: calc(3 * var(--u)) !important; margin: 0 0 calc(0.6 * var(--u)) 0 !important; padding: 0 !important;}
+.mt-change-cols {display: grid; grid-template-columns: 1fr; gap: calc(1.2 * var(--u));}
+.mt-change-cols > div {display: flex; gap: calc(1 * var(--u)); align-items: baseline;}
+.mt-change-cols b {flex: 0 0 auto; min-width: 6.5em;}
+.mt-change-cols ol, .mt-change-cols ul {display: flex; flex-wrap: wrap; column-gap: 1.6em; list-style-position: inside;}
+.mt-changes ol, .mt-changes ul {margin: 0; padding: 0;}
+.mt-changes li {margin: 0; line-height: 1.3;}
+.mt-changes .mt-bottom li {color: #a3300f; font-weight: 700;}
+.mt-alerts {margin-top: calc(1.2 * var(--u)); border-top: 1px solid #f0c36d; padding-top: calc(0.8 * var(--u));}
+.mt-alerts ul {list-style: none;}
+.mt-alerts li {font-size: calc(2.3 * var(--u)); line-height: 1.3; margin-top: calc(0.5 * var(--u));
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;}
 .mt-swatch {display: inline-block; min-width: 1.3em; text-align: center; color: #fff; font-weight: 700;
   border-radius: 4px; margin-right: 0.45em; text-shadow: 0 0 2px #000;}
 /* the map fills the height left under the title */
@@ -174,7 +177,7 @@ def render() -> None:
     if zones.empty:
         st.info(_text("mt_no_zones"))
         return
-    order = figures.slide_order(list(zones.index))
+    order = figures.slide_order(list(zones.index), changes=not data.street_ranking().empty)
     _seed(order)
     interval = figures.parse_auto(st.query_params.get("auto"))
     playing = not st.session_state[PAUSED]
@@ -199,21 +202,26 @@ def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: 
     st.session_state[URL_SEEN] = key
     months = change.months_available(data.hotline_monthly())
     period = change.pick_period(st.query_params.get("period"), months)
-    slide = _with_changes(figures.build_slide(key, order, zones, district, lang, policy), key, zones, period, lang)
+    slide = _with_changes(figures.build_slide(key, order, zones, district, lang, policy), key, zones, district,
+                          period, lang)
+    summary = _change_summary(lang) if key == figures.CHANGES else None
+    if summary is not None:
+        slide = dataclasses.replace(slide, headline=slides.changes_headline(summary, lang))
     status = _text("mt_playing", s=f"{interval:g}") if playing else _text("mt_keys")
     st.markdown(slides.slide_head_html(slide, playing, status), unsafe_allow_html=True)
     left, right = st.columns([1.12, 1], gap="medium")
     with left, st.container(key="mt_map"):
         st.iframe(map_html, height=MAP_HEIGHT)
     with right:
-        if key == figures.OVERVIEW:   # the opening slide: this month's changes, then the zones side by side
-            body = slides.changes_html(_change_summary(lang), lang) + slides.kpis_html(slide.kpis, columns=3)
+        if key == figures.CHANGES:    # the opening slide: this month's ranking and warnings
+            body = slides.changes_html(summary, lang)
+        elif key == figures.OVERVIEW:  # the district's figures, then the zones side by side
+            body = slides.kpis_html(slide.kpis, columns=2)
             rows = figures.comparison(zones, figures.COMPARE_METRICS, lang, policy)
             body += slides.comparison_html(rows, figures.COMPARE_METRICS, lang, policy)
         else:
             body = slides.kpis_html(slide.kpis, columns=2)
-        opening = " mt-opening" if key == figures.OVERVIEW else ""
-        st.markdown(f'<div class="mt-body{opening}" style="--mt-colour:{slide.colour}">{body}</div>',
+        st.markdown(f'<div class="mt-body" style="--mt-colour:{slide.colour}">{body}</div>',
                     unsafe_allow_html=True)
     _strip(order, zones, key, playing, lang, months, period)
 
@@ -221,7 +229,8 @@ def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: 
 def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str,  # noqa: ANN001
            months: list[str], period: str | None) -> None:
     """Previous / next / pause, the slide list, the brief's PDF and the way out."""
-    names = {figures.OVERVIEW: mt("mt_overview_kind", lang)} | {z: zone_name(zones, z, lang) for z in zones.index}
+    names = {figures.CHANGES: mt("mt_change_title", lang), figures.OVERVIEW: mt("mt_overview_kind", lang)} | {
+        z: zone_name(zones, z, lang) for z in zones.index}
     st.session_state[PICK] = key
     with st.container(key="mt_strip", horizontal=True):
         st.button("", icon=":material/chevron_left:", key=PREV, help=_text("mt_prev"), on_click=_move, args=(-1,))
@@ -253,7 +262,8 @@ def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str,  #
 def _change_summary(lang: str):  # noqa: ANN202 - dashboard.briefing.change.Summary or None
     streets = data.streets_table()
     names = {s: display_name(s, streets["name_en"].get(s), lang) for s in streets.index}
-    return change.summary(data.street_ranking(), data.alerts(), names, lang, st.query_params.get("period"))
+    return change.summary(data.street_ranking(), data.alerts(), names, lang, st.query_params.get("period"),
+                          n_warnings=5)
 
 
 PERIOD_PICK = "mt_period"
@@ -264,8 +274,12 @@ def _period_picked() -> None:
     st.query_params["period"] = st.session_state[PERIOD_PICK]
 
 
-def _with_changes(slide, key: str, zones, period: str | None, lang: str):  # noqa: ANN001, ANN202 - figures.Slide
-    """The slide's KPIs for the month (12345 figures of ``period``) with each one's 环比 under it."""
+def _with_changes(slide, key: str, zones, district: dict, period: str | None,  # noqa: ANN001, ANN202 - figures.Slide
+                  lang: str):
+    """The slide's KPIs for the month (12345 figures of ``period``) with each one's 环比 under it,
+    and its headline with the month's response rate (not the rate of every case ever loaded)."""
+    if key == figures.CHANGES:
+        return slide
     if key == figures.OVERVIEW:
         totals = data.district_totals()
         streets = data.street_stats()
@@ -288,7 +302,13 @@ def _with_changes(slide, key: str, zones, period: str | None, lang: str):  # noq
         line = change.change_line(fig.mom, lang) if fig.mom is not None and fig.mom.shown else ""
         note = " · ".join(x for x in (kpi.note, line) if x)
         kpis.append(dataclasses.replace(kpi, value=value, note=note))
-    return dataclasses.replace(slide, kpis=tuple(kpis))
+    slide = dataclasses.replace(slide, kpis=tuple(kpis))
+    month_rate = figs.get("response_rate")
+    if period is not None and month_rate is not None and month_rate.value is not None:
+        base = district if key == figures.OVERVIEW else figures.zone_figures(zones.loc[key])
+        slide = dataclasses.replace(slide, headline=figures.headline({**base, "response_rate": month_rate.value}, lang,
+                                                                     district=key == figures.OVERVIEW, month=period))
+    return slide
 
 
 if __name__ == "__main__":

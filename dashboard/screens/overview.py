@@ -131,31 +131,38 @@ def _district_denominator() -> dict[str, float | None]:
     return {"population": population, "area_km2": streets["area_km2"].sum() if len(streets) else None}
 
 
-def _warnings(lang: str, limit: int = 6) -> None:
+def _warnings(lang: str, limit: int = 3) -> None:
     """The build's warnings, newest first and high before medium, each with its numbers and a
-    link to its area."""
+    link to its area: the first ``limit`` shown, the rest one click away so the map stays near
+    the top of a projector's screen."""
     alerts = data.alerts()
     with st.container(border=True, key="ft_alerts"):
-        st.markdown(f"**{ui.t('al_title')}**")
+        st.markdown(f"**{i18n.counted(ui.t('al_title'), len(alerts), lang) if len(alerts) else ui.t('al_title')}**")
         if alerts.empty:
             st.caption(ui.t("al_none"))
             return
         ordered = alerts.assign(_high=(alerts["severity"] == "high")).sort_values(
             ["period", "_high"], ascending=[False, False])
         for _, row in ordered.head(limit).iterrows():
-            message = row.get("message_en") if lang == "en" else row.get("message_zh")
-            chip = ui.t("al_high" if row.get("severity") == "high" else "al_medium")
-            cols = st.columns([6, 1], vertical_alignment="center")
-            cols[0].markdown(f'<span class="ft-alert" data-testid="ft-alert" data-rule="{views.esc(row.get("rule"))}"'
-                             f' data-key="{views.esc(row.get("key"))}"><b style="color:'
-                             f'{"#c62828" if row.get("severity") == "high" else "#b86e00"}">[{views.esc(chip)}]</b> '
-                             f"{views.esc(message)}</span>", unsafe_allow_html=True)
-            target = _alert_link(row)
-            if target is not None:
-                cols[1].page_link(pages.path(target[0]), label=ui.t("al_open"), query_params=ui.link_params(**target[1]))
+            _warning_line(row, lang)
         if len(alerts) > limit:
-            st.caption(i18n.counted(ui.t("al_title"), len(alerts), lang))
+            with st.expander(ui.t("al_more", n=i18n.fmt_int(len(alerts) - limit))):
+                for _, row in ordered.iloc[limit:].iterrows():
+                    _warning_line(row, lang)
         st.caption(ui.t("al_rules"))
+
+
+def _warning_line(row: pd.Series, lang: str) -> None:
+    message = row.get("message_en") if lang == "en" else row.get("message_zh")
+    chip = ui.t("al_high" if row.get("severity") == "high" else "al_medium")
+    cols = st.columns([6, 1], vertical_alignment="center")
+    cols[0].markdown(f'<span class="ft-alert" data-testid="ft-alert" data-rule="{views.esc(row.get("rule"))}"'
+                     f' data-key="{views.esc(row.get("key"))}"><b style="color:'
+                     f'{"#c62828" if row.get("severity") == "high" else "#b86e00"}">[{views.esc(chip)}]</b> '
+                     f"{views.esc(message)}</span>", unsafe_allow_html=True)
+    target = _alert_link(row)
+    if target is not None:
+        cols[1].page_link(pages.path(target[0]), label=ui.t("al_open"), query_params=ui.link_params(**target[1]))
 
 
 def _alert_link(row: pd.Series) -> tuple[str, dict[str, str]] | None:

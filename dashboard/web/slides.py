@@ -57,8 +57,17 @@ def comparison_html(rows: Sequence[Mapping[str, str]], metrics: Sequence[str], l
             f"{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
+def changes_headline(summary, lang: str) -> str:  # noqa: ANN001 - dashboard.briefing.change.Summary
+    """The 本月变化 slide's one line: the month, the best and the lowest street, the warnings' count."""
+    if summary is None:
+        return ""
+    first = lambda rows: f"{rows[0][0]} {rows[0][2]:.1f}" if rows else i18n.DASH  # noqa: E731
+    return i18n.t("mt_change_headline", lang, month=summary.month, top=first(summary.top),
+                  bottom=first(summary.bottom), n=i18n.fmt_int(summary.warnings_total, lang))
+
+
 def changes_html(summary, lang: str) -> str:  # noqa: ANN001 - dashboard.briefing.change.Summary
-    """The opening slide's 本月变化 panel: the ranking's top and bottom, the biggest moves, the warnings."""
+    """The 本月变化 slide's body: the ranking's top and bottom, the biggest moves, the warnings."""
     e = html.escape
     if summary is None:
         return ""

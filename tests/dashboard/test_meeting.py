@@ -248,7 +248,7 @@ def test_page_opens_on_the_zone_in_the_url_with_the_store_figures(sample_zones) 
 
 def test_next_button_moves_on_and_names_the_zone_in_the_url(sample_zones) -> None:  # noqa: ANN001
     zones, _ = sample_zones
-    order = meeting.slide_order(list(zones.index))
+    order = meeting.slide_order(list(zones.index), changes=True)   # the sample ranks its streets
     at = run_meeting({"zone": "lize"})
     at.button(key="mt_next").click().run()
     following = order[order.index("lize") + 1]
@@ -265,9 +265,16 @@ def test_auto_plays_and_the_pause_button_stops_it() -> None:
     assert 'data-playing="0"' in _html(at)
 
 
-def test_unknown_zone_in_the_url_shows_the_overview() -> None:
-    at = run_meeting({"zone": "<b>nowhere</b>"})
-    assert not at.exception and 'data-slide="all"' in _html(at) and at.query_params["zone"] == "all"
+def test_unknown_zone_in_the_url_shows_the_opening_slide() -> None:
+    at = run_meeting({"zone": "<b>nowhere</b>"})   # the sample ranks its streets: the meeting opens on 本月变化
+    assert not at.exception and 'data-slide="changes"' in _html(at) and at.query_params["zone"] == "changes"
+    assert 'data-testid="mt-changes"' in _html(at) and "<b>nowhere</b>" not in _html(at)
+
+
+def test_changes_slide_leads_only_when_there_is_a_ranking() -> None:
+    assert meeting.slide_order(["lize", "hexi"], changes=True) == ("changes", "all", "lize", "hexi")
+    assert meeting.slide_order(["lize", "hexi"]) == ("all", "lize", "hexi")
+    assert meeting.step(("changes", "all", "lize"), "lize", 1) == "changes"
 
 
 def test_strings_have_both_languages_and_do_not_clash_with_i18n() -> None:

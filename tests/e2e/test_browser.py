@@ -53,7 +53,9 @@ def wait_for_at_least(page: Page, frame: Frame, script: str, arg: str, minimum: 
 
 def click_map(page: Page, frame: Frame, point: dict, hover_only: bool = False) -> None:
     """Click (or hover) a container point of the map with page coordinates: Playwright's
-    element-relative clicks land off target inside the component iframe when the page scrolls."""
+    element-relative clicks land off target inside the component iframe when the page scrolls.
+    The map is scrolled into the viewport first: a mouse event below the fold goes nowhere."""
+    frame.frame_element().scroll_into_view_if_needed()
     box = frame.locator("#map_div").bounding_box()
     x, y = box["x"] + point["x"], box["y"] + point["y"]
     page.mouse.move(x, y)
@@ -95,7 +97,7 @@ def test_clicking_a_zone_opens_its_profile(sample_server, new_page):
         return p && {x: p.x, y: p.y}; }""")
     assert point, "zone wulidian not on the map"
     click_map(page, frame, point)
-    page.wait_for_url("**/zone?zone=wulidian", timeout=30_000)
+    page.wait_for_url("**/zone?zone=wulidian*", timeout=30_000)
     page.locator('[data-testid="ft-zone"][data-zone="wulidian"]').wait_for(state="attached", timeout=30_000)
     frame = map_frame(page)
     assert frame.evaluate(VISIBLE_FEATURES, "zone_id") >= 1

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard import i18n
 from tests.e2e.harness import SCREENSHOTS, RecordedPage
@@ -105,7 +106,16 @@ def test_every_page_speaks_english_and_keeps_choices_and_the_url(sample_server, 
     assert shown.input_value() == i18n.t("m_investment", "en"), shown.input_value()
     assert "lang=en" in page.url, page.url
     # the metric list itself is English
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=i18n.t("metric", "en")).click()
+    # After the language switch re-renders the page, the first click on the select only focuses
+    # it (Streamlit's frontend; in Chinese, one click opens it): open it as a person would.
+    select = page.locator('[data-testid="stSelectbox"]').filter(has_text=i18n.t("metric", "en"))
+    for _ in range(3):
+        select.click()
+        try:
+            page.get_by_role("option").first.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.get_by_role("option").first.wait_for(timeout=10_000)
     left = chinese_left(page, names)
     page.keyboard.press("Escape")
