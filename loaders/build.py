@@ -123,9 +123,12 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                         for name in ("streets", "zones")}
         layers, tables = _indicators(layers, links, day, coverage_m)
+        started = time.perf_counter()
         previous = _previous(target, layers, tables, day, coverage_m, sample)
         add_warnings(report, previous.warnings)
         tables.update(_change_tables(layers, tables, previous, day, weights, rules, report))
+        # what change over time costs the build (history read and merged, ranking, alerts); the benchmark prints its share
+        report["change_seconds"] = round(time.perf_counter() - started, 3)
         _check_store_frames({**layers, **tables})
         store.write_all({**layers, **tables}, report)
         if report_path:

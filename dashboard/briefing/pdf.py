@@ -177,6 +177,14 @@ def _with_changes(items: Sequence[Kpi], figs: dict, lang: str, policy: HotlineRa
     return tuple(out)
 
 
+def _headline(base: dict, figs: dict, data: BriefData, lang: str, district: bool = False) -> str:
+    """The page's one line, with the period's 12345 response rate (as the KPI boxes show it)."""
+    month_rate = figs.get("response_rate")
+    if data.period is not None and month_rate is not None and month_rate.value is not None:
+        return headline({**base, "response_rate": month_rate.value}, lang, district=district, month=data.period)
+    return headline(base, lang, district=district)
+
+
 def _figures(data: BriefData, zone_id: str | None) -> dict:
     """Each KPI's figure (:func:`dashboard.briefing.change.area_figures`) for a zone or the district."""
     if zone_id is None:
@@ -767,7 +775,8 @@ def _zone_page(pen: Pen, data: BriefData, zone_id: str, lang: str) -> None:
     kind = i18n.enum_label("zone_kind", row.get("kind"), lang) if isinstance(row.get("kind"), str) else ""
     number = list(data.zones.index).index(zone_id) + 1
     subtitle = f"{number} / {len(data.zones)}" + (f"  {kind}" if kind else "")
-    _header(pen, data, lang, zone_name(data.zones, zone_id, lang), subtitle, colour, headline(figures, lang))
+    _header(pen, data, lang, zone_name(data.zones, zone_id, lang), subtitle, colour,
+            _headline(figures, _figures(data, zone_id), data, lang))
     projects = data.projects[in_zones(data.projects, "project_id", data.members, (zone_id,))]
     top = PAGE_H - MARGIN - 80
     map_w = 350.0
@@ -796,7 +805,7 @@ def _zone_page(pen: Pen, data: BriefData, zone_id: str, lang: str) -> None:
 def _cover_page(pen: Pen, data: BriefData, lang: str) -> None:
     district = data.district
     _header(pen, data, lang, t("br_deck_title", lang), t("br_deck_subtitle", lang), "#c0392b",
-            headline(district, lang, district=True))
+            _headline(district, _figures(data, None), data, lang, district=True))
     top = PAGE_H - MARGIN - 80
     map_w, map_h = 300.0, 245.0
     _section(pen, MARGIN, top, t("br_district_map", lang))

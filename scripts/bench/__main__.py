@@ -225,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     floor = floor_build(source, gpkg_writer(args.work / "floor.gpkg"))
     print(f"floor (pandas read + sjoin + write, GeoPackage): {floor:.1f} s", flush=True)
     rows.append(Row("full build → GeoPackage", seconds, floor=floor, max_ratio=2))
+    # the ratio column is the share: change over time's seconds against the whole build's
+    change_s = report.get("change_seconds")
+    rows.append(Row("change over time in the build (history, ranking, alerts; share of the build)", change_s,
+                    floor=seconds, max_ratio=0.15, note=f"{change_s / seconds:.1%}" if change_s else ""))
 
     pg_server, pg_url = None, args.pg
     if not tiny and not args.no_postgis:

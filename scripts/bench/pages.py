@@ -72,6 +72,37 @@ async def filter_changes(browser, base: str, changes: int = 3) -> list[float]:  
     return times
 
 
+async def period_changes(browser, base: str, changes: int = 3) -> list[float]:  # noqa: ANN001
+    """Seconds from choosing another month in the zone page's period picker until the page has
+    run again with it (the URL names the month, the script is idle, the KPI cards changed)."""
+    context = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = await context.new_page()
+    times: list[float] = []
+    try:
+        await page.goto(base + "/zone?zone=lize")
+        await wait_map(page)
+        await idle(page)
+        cards = page.locator('[data-testid="stMetric"]')
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="月份").first
+        for i in range(changes):   # one month further back each time
+            before = await cards.all_inner_texts()
+            await box.click()
+            option = page.get_by_role("option").nth(i + 1)
+            await option.wait_for(timeout=10_000)
+            month = (await option.inner_text()).strip()
+            started = time.perf_counter()
+            await option.click()
+            deadline = started + 60
+            while time.perf_counter() < deadline and (f"period={month}" not in page.url
+                                                     or await cards.all_inner_texts() == before):
+                await page.wait_for_timeout(20)
+            await idle(page)
+            times.append(time.perf_counter() - started)
+    finally:
+        await context.close()
+    return times
+
+
 async def _with_browser(work: Callable) -> object:  # noqa: ANN001
     from playwright.async_api import async_playwright
 
@@ -146,6 +177,10 @@ def measure(store: Path, pg_url: str | None, work: Path, sessions: int = 20, rep
                 log(f"{kind}: explorer filter change → map and table {[round(t, 2) for t in changes]}", flush=True)
                 rows.append(Row(f"explorer filter change → map and table updated ({kind}, median)",
                                 median(changes), max_value=1.0))
+                periods = await period_changes(browser, server.url)
+                log(f"{kind}: zone page period change → page redrawn {[round(t, 2) for t in periods]}", flush=True)
+                rows.append(Row(f"zone page period change → page redrawn ({kind}, median)", median(periods),
+                                max_value=1.0))
             load = await run_load(browser, server.url, sessions=sessions, server=server, log=log)
             many = load.rss_mb
             rows.append(Row(f"server memory, 1 session ({kind})", one, unit="MB",
