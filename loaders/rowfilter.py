@@ -39,6 +39,9 @@ class RowFilter:
     ``zones`` keeps the rows in any of the zones (the union); ``streets`` the rows of any of
     the streets; ``date_from``/``date_to`` (inclusive days) apply to the layer's date column
     ``date_column``; ``values`` maps a text column to the values it may take.
+    ``scope_zones``/``scope_streets`` are the viewer's scope (row-level security,
+    :mod:`dashboard.security.scope`): a row is kept when it is in any scoped zone *or* on any
+    scoped street; both empty = no limit.
     """
 
     layer: str
@@ -49,6 +52,8 @@ class RowFilter:
     date_to: date | None = None
     values: Mapping[str, tuple[str, ...]] | tuple[tuple[str, tuple[str, ...]], ...] = ()
     located_only: bool = False
+    scope_zones: tuple[str, ...] = ()
+    scope_streets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Hashable (a cache key): the value lists become a sorted tuple of (column, values) pairs.
@@ -56,10 +61,12 @@ class RowFilter:
         object.__setattr__(self, "values", tuple(sorted((str(c), tuple(str(v) for v in vs)) for c, vs in items)))
         object.__setattr__(self, "zones", tuple(self.zones))
         object.__setattr__(self, "streets", tuple(self.streets))
+        object.__setattr__(self, "scope_zones", tuple(sorted(self.scope_zones)))
+        object.__setattr__(self, "scope_streets", tuple(sorted(self.scope_streets)))
         if self.layer not in POINT_LAYERS:
             raise ValueError(f"layer must be one of {', '.join(POINT_LAYERS)}, got {self.layer!r}")
         declared = LAYERS[self.layer]
-        for z in self.zones:
+        for z in (*self.zones, *self.scope_zones):
             check_zone_id(z)
         if self.date_column is not None and declared.column(self.date_column).type not in ("date", "datetime"):
             raise ValueError(f"{self.date_column!r} is not a date column of {self.layer}")
@@ -79,6 +86,14 @@ class RowFilter:
                          f"WHERE layer = {quote(self.layer)} AND {_in_list('zone_id', self.zones)})")
         if self.streets:
             parts.append(_in_list(STREET, self.streets))
+        if self.scope_zones or self.scope_streets:
+            either = []
+            if self.scope_zones:
+                either.append(f'"{RECORD_ID[self.layer]}" IN (SELECT record_id FROM "{ZONE_MEMBERS}" '
+                              f"WHERE layer = {quote(self.layer)} AND {_in_list('zone_id', self.scope_zones)})")
+            if self.scope_streets:
+                either.append(_in_list(STREET, self.scope_streets))
+            parts.append("(" + " OR ".join(either) + ")")
         if self.date_column and self.date_from is not None:
             parts.append(f'"{self.date_column}" >= {quote(self.date_from.isoformat())}')
         if self.date_column and self.date_to is not None:

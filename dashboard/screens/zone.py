@@ -41,11 +41,30 @@ def _pick_zone(ids: list[str], names: dict[str, str]) -> str:
     return st.session_state[state.ZONE_PICK]
 
 
+def _in_scope(zones: pd.DataFrame, names: dict[str, str]) -> bool:
+    """False (with the refusal drawn) when the viewer's scope holds no zone, or the URL names a
+    zone outside it: a forged or shared ``?zone=`` shows nothing of that zone, and is audited."""
+    scope = data.current_scope()
+    if scope.whole:
+        return True
+    ui.scope_note()
+    requested = st.query_params.get("zone")
+    if requested in names and requested not in zones.index:
+        ui.scope_refused(names.get(requested, requested), "zone", f"zone:{requested}")
+        return False
+    if zones.empty:
+        st.info(ui.t("scope_no_zones", scope=ui.scope_label(scope)))
+        return False
+    return True
+
+
 def render() -> None:
     lang = ui.lang()
     ui.page_title("page_zone")
     zones = data.zones_table()
     names = zone_names(data.layer("zones"), lang)
+    if not _in_scope(zones, names):
+        return
     _pick_zone(list(zones.index), names)
     top_left, top_right = st.columns([2, 1], vertical_alignment="bottom")
     zone_id = top_left.selectbox(ui.t("choose_zone"), list(zones.index), key=state.ZONE_PICK,

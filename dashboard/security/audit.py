@@ -48,6 +48,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "idle_signout": ("闲置超时退出", "signed out after idle time"),
     "header_refused": ("拒绝非代理地址的身份头", "identity header refused (not a proxy)"),
     "page_refused": ("拒绝打开页面", "page refused"),
+    "scope_refused": ("拒绝范围外的数据", "outside the user's scope: refused"),
     "view_personal": ("查看个人信息", "personal data viewed"),
     "download": ("下载", "download"),
     "download_refused": ("拒绝下载", "download refused"),

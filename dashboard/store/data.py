@@ -16,6 +16,7 @@ are dropped. A read that straddles a swap is caught by re-checking the token aft
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,13 +28,14 @@ import streamlit as st
 from dashboard import state
 from dashboard.config import DashboardError, Settings, load_settings
 from dashboard.security.access import StoreChoice, choose_store, for_viewer, mask_rejects
+from dashboard.security import scope as scopes
 from dashboard.security.sessions import current_viewer
 from dashboard.store import queries
 from dashboard.store.errors import STORE_ERRORS
 from loaders.build import ensure_sample_store
 from loaders.errors import BuildError
 from loaders.rowfilter import RowFilter
-from loaders.schema import POINT_LAYERS, STORE_COLUMNS, STREET, empty_layer
+from loaders.schema import POINT_LAYERS, RECORD_ID, STORE_COLUMNS, STREET, empty_layer
 from loaders.store import default_store_path, open_store
 
 T = TypeVar("T")
@@ -190,10 +192,32 @@ def _layer(name: str, personal: str, token: str) -> gpd.GeoDataFrame:
     return frame
 
 
+def current_scope() -> scopes.Scope:
+    """The areas the current viewer may see (:mod:`dashboard.security.scope`; the whole district
+    unless their account names streets or zones). Every read below goes through it."""
+    return scopes.of(getattr(current_viewer(), "scopes", ()) or ())
+
+
+def scoped(flt: RowFilter) -> RowFilter:
+    """``flt`` limited to the viewer's scope (the store's SQL does the limiting)."""
+    scope = current_scope()
+    if scope.whole:
+        return flt
+    return dataclasses.replace(flt, scope_zones=tuple(sorted(scope.zones)), scope_streets=tuple(sorted(scope.streets)))
+
+
 def layer(name: str) -> gpd.GeoDataFrame:
-    """One store layer as the current viewer may see it (shared: do not mutate)."""
+    """One store layer as the current viewer may see it: their personal-data rights and their
+    scope (zones and streets in it; points in it, selected by the store) (shared: do not mutate)."""
     if name not in STORE_COLUMNS:
         raise ValueError(f"unknown layer {name!r}; expected one of {', '.join(STORE_COLUMNS)}")
+    scope = current_scope()
+    if scope.whole:
+        return _layer(name, current_viewer().personal, _token())
+    if name in POINT_LAYERS:
+        return _rows(scoped(RowFilter(name)), current_viewer().personal, _token())
+    # The zones' and streets' outlines and names are public context (a scoped map still shows
+    # where its area lies); every figure drawn on them comes from the scoped tables below.
     return _layer(name, current_viewer().personal, _token())
 
 
@@ -215,18 +239,18 @@ def _table(name: str, token: str) -> pd.DataFrame:
 
 
 def zone_stats() -> pd.DataFrame:
-    """The build's ``zone_stats`` (one row per zone; see :mod:`loaders.indicators`)."""
-    return _table("zone_stats", _token())
+    """The build's ``zone_stats`` (one row per zone in the viewer's scope; see :mod:`loaders.indicators`)."""
+    return current_scope().zone_rows(_table("zone_stats", _token()))
 
 
 def street_stats() -> pd.DataFrame:
-    """The build's ``street_stats`` (one row per street)."""
-    return _table("street_stats", _token())
+    """The build's ``street_stats`` (one row per street in the viewer's scope)."""
+    return current_scope().street_rows(_table("street_stats", _token()))
 
 
 def hotline_monthly() -> pd.DataFrame:
-    """The build's ``hotline_monthly`` (cases and rate counts per area, month and category)."""
-    return _table("hotline_monthly", _token())
+    """The build's ``hotline_monthly`` (cases and rate counts per area in scope, month and category)."""
+    return current_scope().area_rows(_table("hotline_monthly", _token()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -240,7 +264,11 @@ def members(layer_name: str) -> pd.DataFrame:
     """The zone membership link rows (record_id, zone_id) of one point layer."""
     if layer_name not in POINT_LAYERS:
         raise ValueError(f"{layer_name!r} is not a point layer; expected one of {', '.join(POINT_LAYERS)}")
-    return _members(layer_name, _token())
+    links = _members(layer_name, _token())
+    if current_scope().whole:
+        return links
+    ids = set(layer(layer_name)[RECORD_ID[layer_name]].astype(str))   # the points in scope
+    return links[links["record_id"].isin(ids)]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -294,23 +322,28 @@ def _schematic_layers(token: str) -> list[str]:
 
 # ---------------------------------------------------------------- what pages show
 def rate_policy() -> queries.HotlineRate:
-    """Per 10,000 residents or per km² (one answer for every page)."""
-    return queries.HotlineRate.from_street_stats(street_stats())
+    """Per 10,000 residents or per km² (one answer for every page and every scope)."""
+    return queries.HotlineRate.from_street_stats(_table("street_stats", _token()))
 
 
 def zones_table() -> pd.DataFrame:
-    """:func:`dashboard.store.queries.zone_table` of this build."""
-    return queries.zone_table(layer("zones"), zone_stats(), rate_policy())
+    """:func:`dashboard.store.queries.zone_table` of this build: the zones in the viewer's scope."""
+    table = queries.zone_table(layer("zones"), zone_stats(), rate_policy())
+    scope = current_scope()
+    return table if scope.whole else table[[scope.allows_zone(z) for z in table.index]]
 
 
 def streets_table() -> pd.DataFrame:
-    """:func:`dashboard.store.queries.street_table` of this build."""
-    return queries.street_table(layer("streets"), street_stats(), rate_policy())
+    """:func:`dashboard.store.queries.street_table` of this build: the streets in the viewer's scope."""
+    table = queries.street_table(layer("streets"), street_stats(), rate_policy())
+    scope = current_scope()
+    return table if scope.whole else table[[scope.allows_street(s) for s in table.index]]
 
 
 def district_totals() -> dict[str, float]:
-    """:func:`dashboard.store.queries.district_totals` of this build."""
-    return queries.district_totals(street_stats(), rate_policy())
+    """:func:`dashboard.store.queries.district_totals` of this build: the whole district's, for
+    every viewer (a scoped one sees them as the "全区" context of their own area's figures)."""
+    return queries.district_totals(_table("street_stats", _token()), rate_policy())
 
 
 def zone_frame(zone_id: str, name: str) -> gpd.GeoDataFrame:
@@ -318,12 +351,12 @@ def zone_frame(zone_id: str, name: str) -> gpd.GeoDataFrame:
     through the ``zone_members`` index): a zone page never reads the whole layer."""
     if name not in POINT_LAYERS:
         raise ValueError(f"{name!r} is not a point layer; expected one of {', '.join(POINT_LAYERS)}")
-    return _rows(RowFilter(name, zones=(zone_id,)), current_viewer().personal, _token())
+    return _rows(scoped(RowFilter(name, zones=(zone_id,))), current_viewer().personal, _token())
 
 
 def rows(flt: RowFilter) -> gpd.GeoDataFrame:
     """The rows of one point layer that ``flt`` selects (SQL in the store), as the viewer may see them."""
-    return _rows(flt, current_viewer().personal, _token())
+    return _rows(scoped(flt), current_viewer().personal, _token())
 
 
 @st.cache_resource(show_spinner="正在读取数据 Reading data…", max_entries=24)
@@ -335,7 +368,7 @@ def _rows(flt: RowFilter, personal: str, token: str) -> gpd.GeoDataFrame:
 
 def preview(flt: RowFilter, n: int = 200) -> gpd.GeoDataFrame:
     """The first ``n`` rows ``flt`` selects (one chunk from the store), as the viewer may see them."""
-    return _preview(flt, n, current_viewer().personal, _token())
+    return _preview(scoped(flt), n, current_viewer().personal, _token())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -350,8 +383,8 @@ def _preview(flt: RowFilter, n: int, personal: str, token: str) -> gpd.GeoDataFr
 
 
 def count(flt: RowFilter) -> int:
-    """How many rows ``flt`` selects (counted by the store)."""
-    return _count(flt, _token())
+    """How many rows ``flt`` selects within the viewer's scope (counted by the store)."""
+    return _count(scoped(flt), _token())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -363,7 +396,7 @@ def _count(flt: RowFilter, token: str) -> int:
 def street_counts(name: str, zone_id: str | None = None) -> pd.Series:
     """Located rows of a point layer per street (in one zone, or all), counted by the store:
     what a zone map's street shading needs, without the rows."""
-    return _street_counts(RowFilter(name, zones=(zone_id,) if zone_id else (), located_only=True), _token())
+    return _street_counts(scoped(RowFilter(name, zones=(zone_id,) if zone_id else (), located_only=True)), _token())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -399,8 +432,10 @@ def stats_layer(name: str) -> gpd.GeoDataFrame:
 def brief_source() -> tuple:
     """What a PDF brief draws, read through this door (cached, this run's build):
     ``dashboard.briefing.pdf.assemble``'s arguments in order."""
-    return (layer("zones"), layer("streets"), zone_stats(), street_stats(), layer("projects"), members("projects"),
-            report(), hotline_monthly(), stats_history())
+    # street_stats only make the district's totals there (the cover's 全区 context), so they are
+    # the whole district's; everything drawn per area is the viewer's scope.
+    return (layer("zones"), layer("streets"), zone_stats(), _table("street_stats", _token()), layer("projects"),
+            members("projects"), report(), hotline_monthly(), stats_history())
 
 
 # ---------------------------------------------------------------- change over time
@@ -414,18 +449,27 @@ def _optional(name: str, token: str) -> pd.DataFrame:
 
 
 def stats_history() -> pd.DataFrame:
-    """Every build's zone and street figures (``as_of``, ``level``, ``key`` + the stats columns)."""
-    return _optional("stats_history", _token())
+    """Every build's zone and street figures (``as_of``, ``level``, ``key`` + the stats columns), in scope."""
+    return current_scope().area_rows(_optional("stats_history", _token()))
 
 
 def street_ranking() -> pd.DataFrame:
-    """The monthly 接诉即办 ranking of the streets and towns (one row per month and street)."""
-    return _optional("street_ranking", _token())
+    """The monthly 接诉即办 ranking of the streets and towns (one row per month and street in
+    scope; a scoped street keeps its rank among all streets)."""
+    return current_scope().street_rows(_optional("street_ranking", _token()))
 
 
 def alerts() -> pd.DataFrame:
-    """The warnings the build found (rule, level, key, period, value, baseline, severity, messages)."""
-    return _optional("alerts", _token())
+    """The warnings the build found (rule, level, key, period, value, baseline, severity,
+    messages) about areas, and projects, in the viewer's scope."""
+    frame = _optional("alerts", _token())
+    scope = current_scope()
+    if scope.whole or frame.empty:
+        return frame
+    projects = frame["level"].astype(str) == "project"
+    in_scope = set(layer("projects")["project_id"].astype(str))
+    return pd.concat([scope.area_rows(frame[~projects]),
+                      frame[projects & frame["key"].astype(str).isin(in_scope)]]).sort_index()
 
 
 def as_of() -> str | None:

@@ -308,6 +308,32 @@ def page_refused(title_key: str, viewer: access.Viewer) -> None:
     st.error(t("page_refused", role=i18n.role_label(viewer.role, lang())))
 
 
+def scope_label(scope) -> str:  # noqa: ANN001 - dashboard.security.scope.Scope
+    """A scope for people: ``太平桥街道、功能区 lize`` (zones by name where known)."""
+    names = dict(zip(data.layer("zones")["zone_id"], data.layer("zones")["name" if lang() != "en" else "name_en"],
+                     strict=False))
+    parts = [*sorted(scope.streets), *(str(names.get(z) or z) for z in sorted(scope.zones))]
+    return i18n.list_sep(lang()).join(parts)
+
+
+def scope_refused(area: str, page: str, key: str) -> None:
+    """A request for an area outside the viewer's scope (a forged ``?zone=``, a shared link):
+    refused, with why, and audited; nothing of that area is read."""
+    viewer = sessions.current_viewer()
+    scope = data.current_scope()
+    sessions.record_once(data.settings(), ("scope_refused", page, key), audit.Entry(
+        "scope_refused", user=viewer.name, role=viewer.role, page=page, detail=f"{key} not in {scope.label()}",
+        client=sessions.client_address()))
+    st.error(t("scope_refused", area=area, scope=scope_label(scope)))
+
+
+def scope_note() -> None:
+    """Under a scoped viewer's page title: which areas they see."""
+    scope = data.current_scope()
+    if not scope.whole:
+        st.caption(t("scope_note", scope=scope_label(scope)))
+
+
 def download_refused(layer: str) -> None:
     """What the downloads page says when a layer is asked for that this role may not take."""
     st.error(t("download_refused", layer=i18n.enum_label("layer", layer, lang()) + f" ({layer})",
@@ -318,6 +344,9 @@ def export_info(*, layer: str, filters: Mapping[str, object] | None, fmt: str, c
                 personal: str) -> ExportInfo:
     """The metadata a downloaded file carries (who, when, what, masked or not)."""
     viewer = sessions.current_viewer()
+    scope = data.current_scope()
+    if not scope.whole:   # the file and its audit entry say which areas it was cut to
+        filters = {**(filters or {}), "scope": scope.label()}
     return ExportInfo(user=viewer.name, role=viewer.role or "-", layer=layer, filters=audit.filters_text(filters),
                       fmt=fmt, crs=crs, rows=rows, personal_data=personal)
 
