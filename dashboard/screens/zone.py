@@ -47,7 +47,6 @@ def _in_scope(zones: pd.DataFrame, names: dict[str, str]) -> bool:
     scope = data.current_scope()
     if scope.whole:
         return True
-    ui.scope_note()
     requested = st.query_params.get("zone")
     if requested in names and requested not in zones.index:
         ui.scope_refused(names.get(requested, requested), "zone", f"zone:{requested}")

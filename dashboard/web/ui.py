@@ -249,6 +249,7 @@ def page_title(key: str) -> None:
                             on_change=_remember_lang, format_func=lambda code: i18n.LANG_NAMES[code])
     with account:
         account_menu(viewer)
+    scope_note()
 
 
 def metric_label(metric: str, code: str | None = None) -> str:
