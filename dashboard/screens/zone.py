@@ -19,6 +19,8 @@ from dashboard.store.queries import (
     STATUS_LABELS,
     industry_mix,
     monthly_trend,
+    needs_by_category,
+    oldest_open_needs,
     pipeline_by_year,
     with_zones,
     zone_names,
@@ -88,6 +90,7 @@ def render() -> None:
         _hotline_trend(zone_id, lang)
     with gaps_col:
         _coverage_gaps(communities, lang)
+    _needs_panel(zone_id, row, lang)
     st.markdown(f"**{i18n.counted(ui.t('zone_projects'), len(shown), lang)}**")
     table = views.project_table(shown.sort_values("investment_total", ascending=False), names, lang)
     id_label = i18n.column_label("project_id", lang)
@@ -228,6 +231,74 @@ def _coverage_gaps(communities: pd.DataFrame, lang: str) -> None:
         st.caption(ui.t("mp_no_gaps", m=metres))
         return
     st.dataframe(gaps, hide_index=True, width="stretch", height=min(240, 38 + 35 * len(gaps)))
+
+
+def _needs_panel(zone_id: str, row: pd.Series, lang: str) -> None:
+    """企业诉求: open, overdue and closure rate (the build's figures), the needs by category, and
+    the open needs open longest with their owner unit and days open. A need's text is personal
+    data: shown only to a viewer with the personal-data grant."""
+    limit = row.get("needs_overdue_days")
+    days = f"{float(limit):g}" if limit is not None and pd.notna(limit) else "30"
+    st.markdown(f"**{ui.t('nd_title')}**", help=ui.t("nd_help", as_of=data.as_of() or i18n.DASH, days=days))
+    st.markdown(f'<div data-testid="ft-needs" data-zone="{views.esc(zone_id)}"></div>', unsafe_allow_html=True)
+    total = row.get("needs")
+    if total is None or pd.isna(total) or int(total) == 0:
+        st.info(ui.t("nd_none"))
+        return
+    median = row.get("needs_median_days_open")
+    median_text = i18n.DASH if median is None or pd.isna(median) else f"{float(median):,.0f} {ui.t('nd_days')}"
+    ui.kpi_row([(ui.t("nd_open"), i18n.fmt_int(row.get("needs_open"), lang), ui.t("nd_open_help")),
+                (ui.t("nd_overdue", days=days), i18n.fmt_int(row.get("needs_overdue"), lang),
+                 ui.t("nd_overdue_help", days=days)),
+                (ui.t("nd_closure"), i18n.fmt_pct(row.get("needs_closure_rate"), lang), ui.t("nd_closure_help")),
+                (ui.t("nd_satisfaction"), i18n.fmt_pct(row.get("needs_satisfaction_rate"), lang),
+                 ui.t("nd_satisfaction_help")),
+                (ui.t("nd_median"), median_text, ui.t("nd_median_help"))])
+    by_category, oldest_col = st.columns([1, 1.8], gap="medium")
+    with by_category:
+        st.markdown(f"**{ui.t('nd_by_category')}**")
+        cats = needs_by_category(data.needs_breakdown(), "zone", zone_id)
+        if cats.empty:
+            st.info(ui.t("no_data"))
+        else:
+            table = pd.DataFrame({
+                i18n.column_label("category", lang, "needs"): [i18n.enum_label("need_category", c, lang)
+                                                                for c in cats["category"]],
+                i18n.column_label("needs", lang, "zone_stats"): cats["needs"].to_numpy(),
+                ui.t("nd_open"): cats["open"].to_numpy(),
+                ui.t("nd_overdue", days=days): cats["overdue"].to_numpy(),
+                ui.t("nd_closure"): [i18n.fmt_pct(v, lang) for v in cats["closure_rate"]]})
+            st.dataframe(table, hide_index=True, width="stretch", height=min(300, 38 + 35 * len(table)))
+    with oldest_col:
+        st.markdown(f"**{ui.t('nd_oldest')}**")
+        oldest = oldest_open_needs(data.zone_frame(zone_id, "needs"), 10)
+        if oldest.empty:
+            st.caption(ui.t("nd_none_open"))
+            return
+        st.dataframe(_needs_table(oldest, lang), hide_index=True, width="stretch",
+                     height=min(400, 38 + 35 * len(oldest)))
+        if not current_viewer().can_see_personal_data():
+            st.caption(ui.t("nd_summary_hidden"))
+
+
+def _needs_table(needs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The oldest open needs as the panel lists them; ``summary`` only for a viewer who may see
+    personal data in full (others never receive it here, masked or not)."""
+    def label(column: str) -> str:
+        return i18n.column_label(column, lang, "needs")
+
+    out = pd.DataFrame({
+        label("need_id"): needs["need_id"].astype(str).to_numpy(),
+        label("enterprise_name"): needs["enterprise_name"].fillna(i18n.DASH).astype(str).to_numpy(),
+        label("category"): [i18n.enum_label("need_category", c, lang) for c in needs["category"]],
+        label("owner_unit"): needs["owner_unit"].fillna(i18n.DASH).astype(str).to_numpy(),
+        label("raised_at"): pd.to_datetime(needs["raised_at"]).dt.strftime("%Y-%m-%d").to_numpy(),
+        label("days_open"): pd.to_numeric(needs["days_open"], errors="coerce").to_numpy(),
+        label("station_id"): needs["station_id"].fillna(i18n.DASH).astype(str).to_numpy(),
+    })
+    if current_viewer().can_see_personal_data() and "summary" in needs:
+        out[label("summary")] = needs["summary"].fillna("").astype(str).to_numpy()
+    return out
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from dashboard.store.errors import STORE_ERRORS
 from loaders.build import ensure_sample_store
 from loaders.errors import BuildError
 from loaders.rowfilter import RowFilter
-from loaders.schema import POINT_LAYERS, STORE_COLUMNS, STREET, empty_layer
+from loaders.schema import LAYERS, POINT_LAYERS, STORE_COLUMNS, STREET, empty_layer
 from loaders.store import default_store_path, open_store
 
 T = TypeVar("T")
@@ -214,6 +214,9 @@ def _table(name: str, token: str) -> pd.DataFrame:
     return frame.drop(columns=["geometry"], errors="ignore")
 
 
+TABLE_DTYPES = {name: LAYERS[name].dtypes for name in ("needs_breakdown", "needs_monthly")}
+
+
 def zone_stats() -> pd.DataFrame:
     """The build's ``zone_stats`` (one row per zone; see :mod:`loaders.indicators`)."""
     return _table("zone_stats", _token())
@@ -227,6 +230,34 @@ def street_stats() -> pd.DataFrame:
 def hotline_monthly() -> pd.DataFrame:
     """The build's ``hotline_monthly`` (cases and rate counts per area, month and category)."""
     return _table("hotline_monthly", _token())
+
+
+def needs_breakdown() -> pd.DataFrame:
+    """The build's ``needs_breakdown`` (enterprise needs per zone, street, 先丰港 and category);
+    empty when the store was built before the needs work."""
+    return _optional_table("needs_breakdown")
+
+
+def needs_monthly() -> pd.DataFrame:
+    """The build's ``needs_monthly`` (needs raised, closed, open and overdue per area and month);
+    empty when the store was built before the needs work."""
+    return _optional_table("needs_monthly")
+
+
+def _optional_table(name: str) -> pd.DataFrame:
+    try:
+        return _table(name, _token())
+    except StoreUnavailable:
+        if _store_has(name):
+            raise
+        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in TABLE_DTYPES[name].items()})
+
+
+def _store_has(name: str) -> bool:
+    try:
+        return name in _store().layers()
+    except STORE_ERRORS:
+        return True   # the store is down: say so, not "no data"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
