@@ -22,6 +22,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dx_headers_codes": ("机器表头（字段名与代码）", "Machine headers (field names and codes)"),
     "dx_received": ("受理日期", "Received between"),
     "dx_category": ("诉求类别", "Category"),
+    "dx_need_status": ("办理状态", "Status"),
     "dx_crs_note": ("文件的 export_crs 列、元数据和文件名注明本文件的坐标系；源数据的坐标系只保留在“来源坐标系（已转换）”列，"
                     "坐标已转换，请勿再次转换。",
                     "The export_crs column, the file's metadata and its name state the file's own coordinate system; "

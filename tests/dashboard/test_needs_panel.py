@@ -45,6 +45,63 @@ def test_the_panel_shows_the_builds_figures(sample, monkeypatch) -> None:
     assert any("个人信息" in c.value for c in at.caption)
 
 
+def test_pure_queries(sample) -> None:
+    breakdown = sample.read("needs_breakdown")
+    cats = needs_by_category(breakdown, "zone", "lize")
+    assert list(cats["category"])[:2] == ["land", "finance"] and "all" not in set(cats["category"])
+    lize = sample.read("zone_stats").set_index("zone_id").loc["lize"]
+    assert cats["needs"].sum() == lize["needs"] and cats["overdue"].sum() == lize["needs_overdue"]
+    needs = sample.read("needs")
+    oldest = oldest_open_needs(needs, 5)
+    assert (oldest["status"] == "open").all() and oldest["days_open"].is_monotonic_decreasing
+    assert needs_by_category(breakdown, "zone", "nowhere").empty
+
+
+def test_needs_download_has_chinese_labels_and_masks_the_summary(sample) -> None:
+    from dashboard.security.access import PERSONAL_MASKED, for_viewer
+    needs = for_viewer(sample.read("needs").head(20), "needs", PERSONAL_MASKED)
+    assert set(needs["summary"]) == {"***"}
+    assert tables.header_label("needs", "summary") == "诉求内容"
+    assert tables.header_label("needs", "days_open") == "已办理天数"
+    assert tables.enum_kind("needs", "category") == "need_category"
+    assert tables.value_label("need_category", "permits") == "审批"
+    assert tables.value_label("need_status", "open", "en") == "Open"
+
+
+def test_the_needs_layer_downloads_with_its_filters(monkeypatch) -> None:
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda m, **kwargs: {})
+    for name in ("DASHBOARD_STORE", "DASHBOARD_USERS", "DASHBOARD_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+    at = run_page("downloads", {"layer": "needs"})
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [m.label for m in at.multiselect]
+    assert "诉求类别" in labels and "办理状态" in labels
+    shown = " ".join(str(df.value.columns.tolist()) for df in at.dataframe)
+    assert "summary" not in shown and "诉求内容" not in shown, shown      # personal: left out without the grant
+    assert "已办理天数" in shown or "days_open" in shown
+    category = next(m for m in at.multiselect if m.label == "诉求类别")
+    category.set_value(["permits"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_meeting_slide_has_the_needs_line(sample, monkeypatch) -> None:
+    from dashboard.briefing import figures
+    from dashboard.web import slides
+    lize = sample.read("zone_stats").set_index("zone_id").loc["lize"]
+    line = figures.needs_line(lize, "zh")
+    assert line.startswith("企业诉求：办理中 ") and f"超期 {int(lize['needs_overdue']):,} 件" in line
+    assert "overdue (more than 30 days)" in figures.needs_line(lize, "en")
+    assert figures.needs_line({"needs": 0}, "zh") == "" and slides.needs_line_html("") == ""
+    assert "&lt;b&gt;" in slides.needs_line_html("<b>x</b>")
+    for name in ("DASHBOARD_STORE", "DASHBOARD_USERS", "DASHBOARD_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+    at = run_page("meeting", {"zone": "lize"})
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert 'data-testid="mt-needs"' in text and "企业诉求：办理中" in text
+
+
+# ---------------------------------------------------------------- signed in (last: the users file stays set)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("needs_panel")
@@ -72,26 +129,3 @@ def test_the_summary_only_with_the_personal_data_grant(site, user: str, sees: bo
     assert (summary in frames[0].columns) is sees
     if sees:
         assert frames[0][summary].str.contains("示例").all()
-
-
-def test_pure_queries(sample) -> None:
-    breakdown = sample.read("needs_breakdown")
-    cats = needs_by_category(breakdown, "zone", "lize")
-    assert list(cats["category"])[:2] == ["land", "finance"] and "all" not in set(cats["category"])
-    lize = sample.read("zone_stats").set_index("zone_id").loc["lize"]
-    assert cats["needs"].sum() == lize["needs"] and cats["overdue"].sum() == lize["needs_overdue"]
-    needs = sample.read("needs")
-    oldest = oldest_open_needs(needs, 5)
-    assert (oldest["status"] == "open").all() and oldest["days_open"].is_monotonic_decreasing
-    assert needs_by_category(breakdown, "zone", "nowhere").empty
-
-
-def test_needs_download_has_chinese_labels_and_masks_the_summary(sample) -> None:
-    from dashboard.security.access import PERSONAL_MASKED, for_viewer
-    needs = for_viewer(sample.read("needs").head(20), "needs", PERSONAL_MASKED)
-    assert set(needs["summary"]) == {"***"}
-    assert tables.header_label("needs", "summary") == "诉求内容"
-    assert tables.header_label("needs", "days_open") == "已办理天数"
-    assert tables.enum_kind("needs", "category") == "need_category"
-    assert tables.value_label("need_category", "permits") == "审批"
-    assert tables.value_label("need_status", "open", "en") == "Open"
