@@ -137,16 +137,23 @@ def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects
         projects=views.projects_for_map(draw.display_points(projects, bm.display_crs), names, lang),
         stations=views.stations_for_map(draw.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs), lang),
         enterprises=draw.display_points(enterprises[["geometry"]], bm.display_crs),
-        communities=views.communities_for_map(draw.display_points(located, bm.display_crs), lang))
+        communities=views.communities_for_map(draw.display_points(located, bm.display_crs), lang),
+        needs=views.needs_for_map(draw.display_points(data.zone_frame(zone_id, "needs"), bm.display_crs),
+                                  _needs_limit(zones.loc[zone_id]), draw.NEED_LONG_DAYS, lang),
+        ports=views.ports_for_map(draw.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs),
+                                  data.needs_breakdown(), lang))
     legends = {"enterprises": ui.t("lyr_enterprises_agg"), "hotline": ui.t("mp_cases_per_km2"),
                "points": ui.t("lyr_projects") + " / " + ui.t("lyr_stations")}
     legends |= {f"status:{k}": i18n.enum_label("status", k, lang) for k in draw.STATUS_COLOURS}
     legends |= {f"kind:{k}": i18n.enum_label("station_kind", k, lang) for k in draw.STATION_COLOURS}
+    limit = f"{_needs_limit(zones.loc[zone_id]):g}"
+    legends |= {"need:fresh": ui.t("nd_age_fresh", days=limit), "need:overdue": ui.t("nd_age_overdue", days=limit),
+                "need:long": ui.t("nd_age_long", days=f"{draw.NEED_LONG_DAYS:g}")}
     layer_names = {"streets": ui.t("lyr_streets"), "zones": ui.t("lyr_zones"), "zone": names.get(zone_id, zone_id),
                    "projects": ui.t("lyr_projects"), "stations": ui.t("lyr_stations"),
                    "enterprises_agg": ui.t("lyr_enterprises_agg"),
                    "enterprises_cluster": ui.t("lyr_enterprises_cluster"), "hotline": ui.t("lyr_hotline"),
-                   "communities": ui.t("lyr_communities")}
+                   "communities": ui.t("lyr_communities"), "needs": ui.t("lyr_needs"), "ports": ui.t("lyr_ports")}
     return draw.zone_map(layers, names=layer_names, legends=legends, fmt_count=lambda v: i18n.fmt_int(v),
                          fmt_density=views.compact_number, basemap=bm, note=ui.basemap_note(bm), enterprise_mode=mode)
 
@@ -233,12 +240,17 @@ def _coverage_gaps(communities: pd.DataFrame, lang: str) -> None:
     st.dataframe(gaps, hide_index=True, width="stretch", height=min(240, 38 + 35 * len(gaps)))
 
 
+def _needs_limit(row: pd.Series) -> float:
+    """The build's overdue limit (days) as ``zone_stats`` records it (30 for an older store)."""
+    limit = row.get("needs_overdue_days")
+    return float(limit) if limit is not None and pd.notna(limit) else 30.0
+
+
 def _needs_panel(zone_id: str, row: pd.Series, lang: str) -> None:
     """企业诉求: open, overdue and closure rate (the build's figures), the needs by category, and
     the open needs open longest with their owner unit and days open. A need's text is personal
     data: shown only to a viewer with the personal-data grant."""
-    limit = row.get("needs_overdue_days")
-    days = f"{float(limit):g}" if limit is not None and pd.notna(limit) else "30"
+    days = f"{_needs_limit(row):g}"
     st.markdown(f"**{ui.t('nd_title')}**", help=ui.t("nd_help", as_of=data.as_of() or i18n.DASH, days=days))
     st.markdown(f'<div data-testid="ft-needs" data-zone="{views.esc(zone_id)}"></div>', unsafe_allow_html=True)
     total = row.get("needs")

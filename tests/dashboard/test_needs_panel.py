@@ -101,6 +101,21 @@ def test_the_meeting_slide_has_the_needs_line(sample, monkeypatch) -> None:
     assert 'data-testid="mt-needs"' in text and "企业诉求：办理中" in text
 
 
+def test_the_zone_map_draws_open_needs_and_port_workloads(sample) -> None:
+    from dashboard.maps import draw
+    from dashboard.web import views
+    needs = sample.read("needs")
+    stations = sample.read("stations")
+    shown = views.needs_for_map(draw.display_points(needs), 30, draw.NEED_LONG_DAYS, "zh")
+    assert set(shown["age"]) == {"fresh", "overdue", "long"} and len(shown) == int(
+        (needs["status"].eq("open") & needs.geometry.notna()).sum())
+    assert not shown["tip"].str.contains("联系人").any()          # the need's text never reaches the map
+    ports = views.ports_for_map(draw.display_points(stations), sample.read("needs_breakdown"), "zh")
+    assert len(ports) == int((stations["kind"] == "enterprise").sum()) and ports["radius"].max() > 5
+    xss = needs.head(1).assign(enterprise_name='<img src=x onerror="1">', status="open")
+    assert "<img" not in views.needs_for_map(xss, 30, 90, "zh")["tip"].iloc[0]
+
+
 # ---------------------------------------------------------------- signed in (last: the users file stays set)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
