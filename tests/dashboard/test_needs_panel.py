@@ -116,6 +116,19 @@ def test_the_zone_map_draws_open_needs_and_port_workloads(sample) -> None:
     assert "<img" not in views.needs_for_map(xss, 30, 90, "zh")["tip"].iloc[0]
 
 
+def test_the_zone_brief_has_the_needs_line(sample) -> None:
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    from dashboard.briefing import pdf as brief
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        brief.brief_pdf(sample.target, "lize", "zh"))).pages))
+    lize = sample.read("zone_stats").set_index("zone_id").loc["lize"]
+    assert f"企业诉求：办理中{int(lize['needs_open']):,}件" in text
+
+
 # ---------------------------------------------------------------- signed in (last: the users file stays set)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
