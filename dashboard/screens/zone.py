@@ -301,11 +301,11 @@ def _needs_table(needs: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     out = pd.DataFrame({
         label("need_id"): needs["need_id"].astype(str).to_numpy(),
-        label("enterprise_name"): needs["enterprise_name"].fillna(i18n.DASH).astype(str).to_numpy(),
-        label("category"): [i18n.enum_label("need_category", c, lang) for c in needs["category"]],
-        label("owner_unit"): needs["owner_unit"].fillna(i18n.DASH).astype(str).to_numpy(),
-        label("raised_at"): pd.to_datetime(needs["raised_at"]).dt.strftime("%Y-%m-%d").to_numpy(),
         label("days_open"): pd.to_numeric(needs["days_open"], errors="coerce").to_numpy(),
+        label("owner_unit"): needs["owner_unit"].fillna(i18n.DASH).astype(str).to_numpy(),
+        label("category"): [i18n.enum_label("need_category", c, lang) for c in needs["category"]],
+        label("enterprise_name"): needs["enterprise_name"].fillna(i18n.DASH).astype(str).to_numpy(),
+        label("raised_at"): pd.to_datetime(needs["raised_at"]).dt.strftime("%Y-%m-%d").to_numpy(),
         label("station_id"): needs["station_id"].fillna(i18n.DASH).astype(str).to_numpy(),
     })
     if current_viewer().can_see_personal_data() and "summary" in needs:
