@@ -78,8 +78,10 @@ def place_needs(frame: pd.DataFrame, enterprises: gpd.GeoDataFrame | None,
                      "cannot be joined to its enterprise.")
     else:
         codes = pd.Index(enterprises["uscc"].astype(str))
-        positions = codes.get_indexer(frame["uscc"].astype(str)) if codes.is_unique else \
-            pd.Index(codes.drop_duplicates()).get_indexer(frame["uscc"].astype(str))
+        first = ~codes.duplicated(keep="first")   # (unique once cleaned; else the first row decides)
+        lookup = pd.Index(codes[first])
+        positions = np.flatnonzero(first)[lookup.get_indexer(frame["uscc"].astype(str))]
+        positions = np.where(lookup.get_indexer(frame["uscc"].astype(str)) >= 0, positions, -1)
         reason = "统一社会信用代码在已加载的企业中找不到（企业名单中没有，或该企业的行被拒绝）"
         reason_en = ("The unified social credit code matches no loaded enterprise (it is not in the enterprises "
                      "file, or that enterprise's row was rejected).")
