@@ -90,6 +90,11 @@ def _row_filter(layer: str) -> tuple[RowFilter, dict[str, object], str]:
             query[field] = ",".join(chosen_values)
             slug += list(chosen_values)
     if layer == "needs":
+        units = tuple(v for v in st.session_state.get(state.DL_NEED_OWNER, ()) if v in _owner_units())
+        if units:
+            values["owner_unit"] = units
+            query["owner_unit"] = ",".join(units)
+            slug.append(f"{len(units)}units")
         for field, (_kind, labels, key, _label) in NEED_FILTERS.items():
             chosen_values = tuple(v for v in st.session_state.get(key, ()) if v in labels)
             if chosen_values:
@@ -148,7 +153,7 @@ def render() -> None:
     with cols[1]:
         st.text_input(ui.t("d_filename"), name, disabled=True)
         _download(chosen, options, name, rows, personal)
-    _notes(built, crs_key, personal)
+    _notes(built, crs_key, personal, layer)
     _preview(chosen, layer, crs_key, lang, names)
 
 
@@ -224,8 +229,8 @@ def _filter_widgets(layer: str, names: dict[str, str], streets: list[str], lang:
     """The filter box of a point layer: zone and street, and the layer's own filters."""
     with st.container(border=True):
         st.markdown(f"**{ui.t('filters')}**")
-        extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else len(NEED_FILTERS) if layer == "needs"
-                                               else 0)
+        extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else len(NEED_FILTERS) + 1
+                                               if layer == "needs" else 0)
         c = st.columns(2 + extra)
         c[0].multiselect(ui.t("f_zone"), list(names), key=state.DL_ZONE, format_func=lambda z: names.get(z, z),
                          placeholder=ui.t("f_all"))
@@ -251,6 +256,14 @@ def _filter_widgets(layer: str, names: dict[str, str], streets: list[str], lang:
             for i, (kind, labels, key, label) in enumerate(NEED_FILTERS.values(), start=2):
                 c[i].multiselect(ui.t(label), list(labels), key=key, placeholder=ui.t("f_all"),
                                  format_func=lambda v, kind=kind: i18n.enum_label(kind, v, lang))
+            c[2 + len(NEED_FILTERS)].multiselect(ui.t("dx_owner_unit"), _owner_units(), key=state.DL_NEED_OWNER,
+                                                 placeholder=ui.t("f_all"))
+
+
+def _owner_units() -> list[str]:
+    """The owner units (责任单位) the needs name, sorted (the layer is small: a few thousand rows)."""
+    needs = data.layer("needs")
+    return sorted(needs["owner_unit"].dropna().astype(str).unique()) if "owner_unit" in needs else []
 
 
 def _personal_view_recorded(viewer, layer: str, chosen: Selection, rows: int,  # noqa: ANN001 - access.Viewer
@@ -294,15 +307,16 @@ def _download(chosen: Selection, options: writers.ExportOptions, name: str, rows
                        file_name=name, mime=writers.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
 
 
-def _notes(built, crs_key: str, personal: str) -> None:  # noqa: ANN001 - pandas Timestamp or None
+def _notes(built, crs_key: str, personal: str, layer: str = "") -> None:  # noqa: ANN001 - pandas Timestamp or None
     notes = [ui.t("dx_crs_note"), ui.t("d_formula_note"), ui.t("d_no_coords")]
     if built is not None:
         notes.insert(0, ui.t("dx_data_date", time=built.strftime("%Y-%m-%d %H:%M")))
     if crs_key == "gcj02":
         notes.insert(0, ui.t("d_crs_gcj_note"))
     if personal != access.PERSONAL_NONE:
-        notes.insert(0, ui.t({access.PERSONAL_FULL: "personal_full", access.PERSONAL_MASKED: "personal_masked"}
-                             .get(personal, "personal_hidden")))
+        key = {access.PERSONAL_FULL: "personal_full", access.PERSONAL_MASKED: "personal_masked"}.get(
+            personal, "personal_hidden")
+        notes.insert(0, ui.t(key + "_needs" if layer == "needs" else key))   # the needs: their text
     for note in notes:
         st.caption("· " + note)
 

@@ -79,8 +79,13 @@ def test_the_needs_layer_downloads_with_its_filters(monkeypatch) -> None:
     shown = " ".join(str(df.value.columns.tolist()) for df in at.dataframe)
     assert "summary" not in shown and "诉求内容" not in shown, shown      # personal: left out without the grant
     assert "已办理天数" in shown or "days_open" in shown
+    assert any(c.value.startswith("· 诉求内容属于个人信息") for c in at.caption)
     category = next(m for m in at.multiselect if m.label == "诉求类别")
     category.set_value(["permits"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    owner = next(m for m in at.multiselect if m.label == "责任单位")
+    assert "示例区政务服务局" in owner.options
+    owner.set_value(["示例区政务服务局"]).run()
     assert not at.exception, [e.value for e in at.exception]
 
 
