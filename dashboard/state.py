@@ -41,6 +41,8 @@ DL_INV, DL_YEAR = "dl_inv", "dl_year"
 DL_BUTTON = "dl_button"
 DL_HEADERS = "dl_headers"            # labels (中文表头与取值) or codes (CSV/XLSX)
 DL_RECEIVED, DL_CATEGORY = "dl_received", "dl_category"   # the 12345 layer's date range and categories
+DL_NEED_CATEGORY, DL_NEED_STATUS = "dl_need_category", "dl_need_status"   # the enterprise needs' filters
+DL_NEED_OWNER = "dl_need_owner"
 DL_JOB = "_dl_job"                   # the session's background export (dashboard.exports.job.Job)
 DL_PREPARE, DL_CANCEL = "dl_prepare", "dl_cancel"
 

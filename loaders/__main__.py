@@ -1,7 +1,7 @@
 """The loaders' command line.
 
 ``python -m loaders build --source DIR --store TARGET [--report FILE] [--coverage-m METRES]
-[--as-of YYYY-MM-DD] [--ranking-weights R,S,Sat] [--alert-rules FILE]``;
+[--as-of YYYY-MM-DD] [--ranking-weights R,S,Sat] [--alert-rules FILE] [--needs-overdue-days DAYS]``;
 ``python -m loaders history --store TARGET (--list | --drop YYYY-MM-DD)``;
 ``python -m loaders sample --out DIR``.
 """
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build a store from a source folder (the bundled sample when none)")
     b.add_argument("--source", type=Path, help="folder with projects.*, enterprises.*, stations.*, hotline.*, "
-                                               "communities.* [streets.*, zones.*]; default: the bundled sample data")
+                                               "communities.*, needs.* [streets.*, zones.*]; default: the bundled sample data")
     b.add_argument("--store", help="target .gpkg path or postgresql:// URL; default: the bundled sample store")
     b.add_argument("--report", type=Path, help="also write the build report JSON to this file")
     b.add_argument("--coord-sys", default="wgs84", choices=["wgs84", "gcj02", "bd09", "cgcs2000"],
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--alert-rules", type=Path, metavar="FILE",
                    help="TOML file of alert thresholds replacing the defaults of loaders/alert_rules.toml "
                         "(only the keys it gives)")
+    b.add_argument("--needs-overdue-days", type=_days_limit, default=30, metavar="DAYS",
+                   help="an open enterprise need (企业诉求) is overdue when open longer than this many days "
+                        "(default 30: open 30 days is not overdue, 31 is)")
     b.add_argument("--quiet", action="store_true", help="no progress display")
     h = sub.add_parser("history", help="list or drop days of a store's stats history")
     h.add_argument("--store", help="target .gpkg path or postgresql:// URL; default: the bundled sample store")
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             from loaders.build import build
             build(args.source, args.store, args.report, args.coord_sys, progress=not args.quiet,
                   coverage_m=args.coverage_m, as_of=args.as_of, ranking_weights=args.ranking_weights,
-                  alert_rules=args.alert_rules)
+                  alert_rules=args.alert_rules, needs_overdue_days=args.needs_overdue_days)
         else:
             from loaders.sample import write_sample
             write_sample(args.out, scale=args.scale)
@@ -124,6 +127,17 @@ def _weights(text: str):  # noqa: ANN202 - loaders.change.RankingWeights
         return RankingWeights.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _days_limit(text: str) -> int:
+    """``--needs-overdue-days``: a whole number of days, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
+    if not 1 <= value <= 3650:
+        raise argparse.ArgumentTypeError(f"expected days between 1 and 3650, got {text}")
+    return value
 
 
 def _metres(text: str) -> float:

@@ -43,8 +43,10 @@ from loaders.indicators import (
     compute_stats,
     hotline_monthly,
     project_schedule,
+    zone_links,
 )
 from loaders.membership import empty_members, member_rows
+from loaders.needs import DEFAULT_OVERDUE_DAYS, link_stations, need_state, needs_breakdown, needs_monthly, place_needs
 from loaders.place import Boundaries, place_layer, street_reason_en
 from loaders.read import LayerTable, find_layer_files, read_layer_file
 from loaders.report import (
@@ -63,6 +65,8 @@ from loaders.schema import (
     HOTLINE_MONTHLY,
     LAYER_LABELS,
     LAYERS,
+    NEEDS_BREAKDOWN,
+    NEEDS_MONTHLY,
     POINT_LAYERS,
     SOURCE_FILE,
     SOURCE_ROW,
@@ -81,7 +85,8 @@ SAMPLE_SOURCE_DIR = DATA_DIR / "sample_source"
 def build(source: Path | None = None, target: str | None = None, report_path: Path | None = None,
           default_coord_sys: str = "wgs84", progress: bool = True, coverage_m: float = DEFAULT_COVERAGE_M,
           now: datetime | None = None, as_of: object = None, ranking_weights: RankingWeights | None = None,
-          alert_rules: Path | str | None = None, _locked: bool = False) -> dict:
+          alert_rules: Path | str | None = None, needs_overdue_days: float = DEFAULT_OVERDUE_DAYS,
+          _locked: bool = False) -> dict:
     """Build a store from ``source`` (the bundled sample when None) into ``target``.
 
     ``coverage_m`` is the straight-line distance within which a 先丰站 covers a community;
@@ -90,7 +95,8 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
     future" and the alerts are measured on, and the day its figures join ``stats_history``.
     ``ranking_weights`` weigh the three rates of the street ranking (default
     :data:`loaders.change.DEFAULT_RANKING_WEIGHTS`); ``alert_rules`` is a TOML file of
-    thresholds replacing those of ``loaders/alert_rules.toml``. Returns the build report.
+    thresholds replacing those of ``loaders/alert_rules.toml``. ``needs_overdue_days``: an open
+    enterprise need is overdue when open longer than this (default 30). Returns the build report.
     Raises :class:`BuildError` when the build cannot finish; the previous store is then
     untouched (its history too: a failed build adds nothing). One build at a time per store:
     a second one raises at once (``_locked``: the caller holds the store's build lock already).
@@ -109,6 +115,7 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         day = build_day(as_of, report["built_at"], sample)
         report["as_of"] = day.date().isoformat()
         report["coverage_m"] = float(coverage_m)
+        report["needs_overdue_days"] = float(needs_overdue_days)
         report["ranking_weights"] = weights.as_dict()
         report["alert_rules"] = rules
         files = _source_files(Path(source), report)
@@ -116,17 +123,20 @@ def build(source: Path | None = None, target: str | None = None, report_path: Pa
         layers: dict[str, gpd.GeoDataFrame] = dict(geometry_layers)
         links: dict[str, pd.DataFrame] = {}
         for layer in POINT_LAYERS:
-            if layer in files:
+            if layer == "needs" and layer in files:   # placed at their enterprises, linked to a 先丰港
+                layers[layer], links[layer] = _naming_the_file(files[layer], _build_needs_layer, files[layer], layers,
+                                                               links, report, progress, day, needs_overdue_days)
+            elif layer in files:
                 layers[layer], links[layer] = _naming_the_file(files[layer], _build_point_layer, layer, files[layer],
                                                                bounds, report, default_coord_sys, progress, day)
         report["provenance"] = _provenance(files)
         report["geometry_precision"] = {name: sorted(set(layers[name]["precision"].dropna()))
                                         for name in ("streets", "zones")}
-        layers, tables = _indicators(layers, links, day, coverage_m)
+        layers, tables = _indicators(layers, links, day, coverage_m, needs_overdue_days)
         started = time.perf_counter()
-        previous = _previous(target, layers, tables, day, coverage_m, sample)
+        previous = _previous(target, layers, tables, day, coverage_m, sample, needs_overdue_days)
         add_warnings(report, previous.warnings)
-        tables.update(_change_tables(layers, tables, previous, day, weights, rules, report))
+        tables.update(_change_tables(layers, tables, previous, day, weights, rules, report, needs_overdue_days))
         # what change over time costs the build (history read and merged, ranking, alerts); the benchmark prints its share
         report["change_seconds"] = round(time.perf_counter() - started, 3)
         _check_store_frames({**layers, **tables})
@@ -159,19 +169,20 @@ def build_day(as_of: object, built_at: str, sample: bool = False) -> pd.Timestam
 
 
 def _previous(target: str, layers: dict, tables: dict, day: pd.Timestamp, coverage_m: float,
-              sample: bool) -> PreviousBuild:
+              sample: bool, needs_overdue_days: float = DEFAULT_OVERDUE_DAYS) -> PreviousBuild:
     """What came before this build: the target's history and projects (``loaders.history``);
     for the bundled sample, its synthetic monthly snapshots (``loaders.sample.sample_history``)
     instead, so that a newcomer sees trends on first start (the sample store's history is
     thus its own, the same at every rebuild, whatever an older sample store held)."""
     if sample:
         from loaders.sample import sample_history
-        return sample_history(layers, tables[ZONE_MEMBERS], day, coverage_m)
+        return sample_history(layers, tables[ZONE_MEMBERS], day, coverage_m, needs_overdue_days)
     return read_previous(target)
 
 
 def _change_tables(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.DataFrame], previous: PreviousBuild,
-                   day: pd.Timestamp, weights: RankingWeights, rules: dict, report: dict) -> dict[str, pd.DataFrame]:
+                   day: pd.Timestamp, weights: RankingWeights, rules: dict, report: dict,
+                   needs_overdue_days: float = DEFAULT_OVERDUE_DAYS) -> dict[str, pd.DataFrame]:
     """``stats_history`` (the previous rows, this day's replaced by this build's), the
     ``street_ranking`` and the ``alerts``; their summaries go into the report."""
     rows = history_rows(tables[ZONE_STATS], tables[STREET_STATS], day)
@@ -180,7 +191,8 @@ def _change_tables(layers: dict[str, gpd.GeoDataFrame], tables: dict[str, pd.Dat
     ranking = street_ranking(tables[HOTLINE_MONTHLY], layers["streets"], tables[STREET_STATS], weights)
     alerts = compute_alerts(monthly=tables[HOTLINE_MONTHLY], hotline=layers.get("hotline"),
                             projects=layers.get("projects"), zone_stats=tables[ZONE_STATS], zones=layers["zones"],
-                            history=history, previous=previous, as_of=day, rules=rules)
+                            history=history, previous=previous, as_of=day, rules=rules,
+                            needs_monthly=tables.get(NEEDS_MONTHLY), needs_overdue_days=needs_overdue_days)
     report["stats_history"] = {"days": int(history["as_of"].nunique()), "rows": int(len(history)),
                                "added": int(len(rows)), "replaced_same_day": replaced,
                                "first": history["as_of"].min().date().isoformat(),
@@ -198,11 +210,11 @@ def _source_files(source: Path, report: dict) -> dict[str, Path]:
     files, unknown = find_layer_files(source)
     add_warnings(report, [Warning(file=name, value=name, kind="unknown_file",
                                   message=f"文件 {name} 不对应任何图层，未读取；文件名应为 projects/enterprises/"
-                                          "stations/hotline/communities/streets/zones 加 "
+                                          "stations/hotline/communities/needs/streets/zones 加 "
                                           ".csv/.xlsx/.geojson/.gpkg/.zip",
                                   message_en=f"The file “{name}” matches no layer and is not read; a file name should "
-                                             "be projects, enterprises, stations, hotline, communities, streets or "
-                                             "zones, followed by .csv, .xlsx, .geojson, .gpkg or .zip.")
+                                             "be projects, enterprises, stations, hotline, communities, needs, "
+                                             "streets or zones, followed by .csv, .xlsx, .geojson, .gpkg or .zip.")
                           for name in unknown])
     if not any(layer in files for layer in POINT_LAYERS):
         raise BuildError(f"{source} 中没有任何数据文件（projects.*、enterprises.*、stations.*、hotline.*、"
@@ -226,13 +238,15 @@ def _check_store_frames(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def _indicators(layers: dict[str, gpd.GeoDataFrame], links: dict[str, pd.DataFrame], as_of: pd.Timestamp,
-                coverage_m: float) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, pd.DataFrame]]:
+                coverage_m: float, needs_overdue_days: float = DEFAULT_OVERDUE_DAYS
+                ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, pd.DataFrame]]:
     """The zone link table and the indicator tables, and the per-record indicator columns.
 
     Needs the placed layers (``streets``, ``zones`` and the point layers present) and each
     point layer's zone ``links`` (``row``, ``zone_id``). Returns new layers, with projects'
     ``schedule`` / ``days_late`` and communities' ``nearest_station_m`` / ``covered``, and
-    the tables ``zone_members``, ``zone_stats``, ``street_stats``, ``hotline_monthly``.
+    the tables ``zone_members``, ``zone_stats``, ``street_stats``, ``hotline_monthly``,
+    ``needs_monthly`` and ``needs_breakdown``.
     """
     members = pd.concat([member_rows(layer, layers[layer], links[layer]) for layer in links],
                         ignore_index=True) if links else empty_members()
@@ -250,10 +264,15 @@ def _indicators(layers: dict[str, gpd.GeoDataFrame], links: dict[str, pd.DataFra
         if layer in layers:
             layers[layer] = _store_columns(layer, layers[layer])
     points = {layer: layers.get(layer) for layer in POINT_LAYERS}
-    zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, members, as_of, coverage_m)
+    zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, members, as_of, coverage_m,
+                                             needs_overdue_days)
     monthly = hotline_monthly(layers.get("hotline"), members, layers["streets"])
+    needs = layers.get("needs")
+    need_links = zone_links(needs, members, "needs") if needs is not None else None
     return layers, {ZONE_MEMBERS: members, ZONE_STATS: zone_stats, STREET_STATS: street_stats,
-                    HOTLINE_MONTHLY: monthly}
+                    HOTLINE_MONTHLY: monthly,
+                    NEEDS_MONTHLY: needs_monthly(needs, need_links, layers["streets"], as_of, needs_overdue_days),
+                    NEEDS_BREAKDOWN: needs_breakdown(needs, need_links, as_of, needs_overdue_days)}
 
 
 def code_version() -> str:
@@ -352,6 +371,32 @@ def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict,
     warnings = [*table.notes, *cleaned.warnings, *placed.warnings]
     add_layer(report, layer, path.name, n, len(keyed.frame), rejects, warnings, time.perf_counter() - started)
     return keyed.frame, placed.links
+
+
+def _build_needs_layer(path: Path, layers: dict[str, gpd.GeoDataFrame], links: dict[str, pd.DataFrame], report: dict,
+                       progress: bool, as_of: pd.Timestamp, overdue_days: float
+                       ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read and clean the enterprise needs, place them at their enterprises (``loaders.needs``),
+    link each to its 先丰港, add days open and overdue as of ``as_of``; record it in the report.
+    Needs the enterprises and stations already built (``layers``, ``links``: both optional)."""
+    started = time.perf_counter()
+    with _bar(progress, "needs", "读取 read", 1) as bar:
+        table = read_layer_file("needs", path)
+        bar.total = len(table.frame)
+        bar.update(len(table.frame))
+    n = len(table.frame)
+    with _bar(progress, "needs", "清洗 clean", n) as bar:
+        cleaned = clean_layer(table, as_of=as_of)
+        bar.update(n)
+    placed, rejects, need_links = place_needs(cleaned.frame, layers.get("enterprises"), links.get("enterprises"),
+                                              "needs", path.name)
+    stations = link_stations(placed, need_links, layers.get("stations"), links.get("stations"))
+    state = need_state(placed, as_of, overdue_days)[["days_open", "days_to_close", "overdue"]]
+    frame = placed.assign(**{SOURCE_FILE: path.name}).join(stations).join(state.astype({"overdue": "boolean"}))
+    rejects = pd.concat([cleaned.rejects, rejects], ignore_index=True)
+    add_layer(report, "needs", path.name, n, len(frame), rejects, [*table.notes, *cleaned.warnings],
+              time.perf_counter() - started)
+    return frame, need_links
 
 
 @dataclass

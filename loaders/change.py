@@ -17,7 +17,7 @@ cases, from the 12345 cases' ``received_at``; the three rates are shares of that
 cases carrying the field; ``score`` is their weighted mean × 100 over the rates present;
 streets (街道) and towns (镇) are ranked apart, as Beijing publishes them.
 
-**Alerts** (``alerts``). Four rules, thresholds from ``loaders/alert_rules.toml`` (or a
+**Alerts** (``alerts``). Five rules, thresholds from ``loaders/alert_rules.toml`` (or a
 file of one's own, :func:`load_alert_rules`); each rule has a minimum below which it stays
 silent, so small numbers never alert:
 
@@ -29,6 +29,8 @@ silent, so small numbers never alert:
   previous build of the same store.
 - ``investment_behind`` (:func:`investment_behind`): a zone's investment done this year
   against the elapsed share of its annual plan.
+- ``needs_overdue_growing`` (:func:`needs_overdue_growing`): a zone's overdue
+  enterprise needs at month-end grew two months running.
 
 "The latest month with data" is the latest month of the cases' ``received_at`` that is not
 after the build's ``as_of`` (cases dated later than the build's day are in the ranking, but
@@ -55,6 +57,7 @@ from loaders.indicators import (
     UNKNOWN_CATEGORY,
     as_of_date,
 )
+from loaders.needs import DEFAULT_OVERDUE_DAYS
 from loaders.report import Warning, street_name_en
 from loaders.schema import ALERT_RULES, ALERTS, LAYERS, SCHEDULE_LABELS, STATS_HISTORY, STREET, STREET_RANKING
 
@@ -579,16 +582,57 @@ def investment_behind(zone_stats: pd.DataFrame, zones: pd.DataFrame, history: pd
                    expected[keys], high, zh, en)
 
 
+# ---------------------------------------------------------------- needs_overdue_growing
+def needs_overdue_growing(monthly: pd.DataFrame, zones: pd.DataFrame, as_of: object, rules: dict,
+                          overdue_days: float = DEFAULT_OVERDUE_DAYS) -> pd.DataFrame:
+    """``needs_overdue_growing`` alerts: a zone whose overdue count at month-end
+    (``needs_monthly.overdue_at_end``, the build's ``as_of`` in its own month) grew two months
+    running, m−2 < m−1 < m for the latest month m (``as_of``'s), with at least ``min_count``
+    overdue now and at least ``min_increase`` more than two months before. ``value`` is the
+    count now, ``baseline`` two months before; now ≥ ``high_ratio`` × baseline is high."""
+    if not rules.get("enabled", True) or monthly is None or len(monthly) == 0:
+        return empty_alerts()
+    latest = as_of_date(as_of).to_period("M").to_timestamp()
+    months = [latest - pd.DateOffset(months=k) for k in (2, 1, 0)]
+    rows = monthly[(monthly["level"] == "zone") & monthly["month"].isin(months)]
+    wide = rows.pivot_table(index="key", columns="month", values="overdue_at_end", aggfunc="sum")
+    if wide.empty or any(m not in wide.columns for m in months):
+        return empty_alerts()
+    wide = wide[months].dropna()
+    o0, o1, o2 = (wide[m].astype(float) for m in months)
+    hit = (o0 < o1) & (o1 < o2) & (o2 >= rules["min_count"]) & (o2 - o0 >= rules["min_increase"])
+    keys = wide.index[hit.to_numpy()]
+    if len(keys) == 0:
+        return empty_alerts()
+    names = zones.set_index("zone_id") if "zone_id" in zones else pd.DataFrame()
+    name_zh = {k: names["name"].get(k, k) if "name" in names else k for k in keys}
+    name_en = {k: (names["name_en"].get(k) if "name_en" in names else None) or f"“{name_zh[k]}”" for k in keys}
+    labels = [m.strftime("%Y-%m") for m in months]
+    zh = [f"{name_zh[k]} 超期企业诉求连续两个月增加：{labels[0]} 月末 {o0[k]:,.0f} 件、{labels[1]} 月末 {o1[k]:,.0f} 件、"
+          f"{labels[2]} {o2[k]:,.0f} 件（办理超过 {overdue_days:g} 天未办结）"
+          for k in keys]
+    en = [f"{name_en[k]}: overdue enterprise needs grew two months running: {o0[k]:,.0f} at the end of {labels[0]}, "
+          f"{o1[k]:,.0f} at the end of {labels[1]}, {o2[k]:,.0f} in {labels[2]} (open for more than "
+          f"{overdue_days:g} days)" for k in keys]
+    high = o2[keys] >= o0[keys] * rules["high_ratio"]
+    return _alerts("needs_overdue_growing", "zone", pd.Series(keys), latest.strftime("%Y-%m"), o2[keys], o0[keys],
+                   high, zh, en)
+
+
 # ---------------------------------------------------------------- all rules
 def compute_alerts(*, monthly: pd.DataFrame, hotline: pd.DataFrame | None, projects: pd.DataFrame | None,
                    zone_stats: pd.DataFrame, zones: pd.DataFrame, history: pd.DataFrame,
-                   previous: PreviousBuild, as_of: pd.Timestamp, rules: dict) -> pd.DataFrame:
+                   previous: PreviousBuild, as_of: pd.Timestamp, rules: dict,
+                   needs_monthly: pd.DataFrame | None = None,
+                   needs_overdue_days: float = DEFAULT_OVERDUE_DAYS) -> pd.DataFrame:
     """Every rule's alerts in one ``alerts`` table: rules in the order of ``ALERT_RULES``,
-    high before medium, then by level and key. ``history`` is the one this build writes."""
+    high before medium, then by level and key. ``history`` is the one this build writes;
+    ``needs_monthly`` the enterprise needs per zone and month (``loaders.needs``), if any."""
     parts = [hotline_surge(monthly, hotline, as_of, rules["hotline_surge"]),
              rate_drop(monthly, as_of, rules["rate_drop"]),
              project_newly_delayed(projects, previous, as_of, rules["project_newly_delayed"]),
-             investment_behind(zone_stats, zones, history, as_of, rules["investment_behind"])]
+             investment_behind(zone_stats, zones, history, as_of, rules["investment_behind"]),
+             needs_overdue_growing(needs_monthly, zones, as_of, rules["needs_overdue_growing"], needs_overdue_days)]
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_alerts()

@@ -201,6 +201,8 @@ def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84", as_of: pd.T
         _clean_coord_sys(raw, out, problems, default_coord_sys)
     if layer == "projects":
         _reject_completion_before_start(raw, out, problems)
+    if layer == "needs":
+        _check_need_status(raw, out, problems)
     _reject_duplicates(table, columns, out, problems)
     warnings += warn_completed_in_future(table, out, problems, as_of) if layer == "projects" else []
     out[SOURCE_ROW] = raw[SOURCE_ROW].to_numpy()
@@ -221,6 +223,25 @@ def _reject_completion_before_start(raw: pd.DataFrame, out: pd.DataFrame, proble
     early = out["completion_date"] < out["start_date"]
     problems.add(early, "completion_date", raw.get("completion_date", out["completion_date"]),
                  "竣工时间早于开工时间", "The completion date is before the start date.")
+
+
+def _check_need_status(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems) -> None:
+    """Enterprise needs (typed ``raised_at``, ``closed_at``, ``status`` in ``out``): a closing date
+    before the raising date, a closed need (已办结) without a closing date and an open one (办理中)
+    with one are refused; a need with no status is closed when it has a closing date, else open."""
+    early = out["closed_at"] < out["raised_at"]
+    problems.add(early, "closed_at", raw.get("closed_at", out["closed_at"]),
+                 "办结时间早于提出时间", "The closing date is before the date the need was raised.")
+    closed, is_open = out["status"].eq("closed").fillna(False), out["status"].eq("open").fillna(False)
+    status = raw.get("status", out["status"])
+    problems.add(closed & out["closed_at"].isna(), "status", status,
+                 "状态为“已办结”但没有填写办结时间", "The status is closed, but no closing date is given.")
+    problems.add(is_open & out["closed_at"].notna(), "status", status,
+                 "状态为“办理中”却填写了办结时间，请核对状态或办结时间",
+                 "The status is open, but a closing date is given; please check the status or the closing date.")
+    out["status"] = out["status"].where(out["status"].notna(),
+                                        pd.Series(np.where(out["closed_at"].notna(), "closed", "open"),
+                                                  index=out.index, dtype=object))
 
 
 def warn_completed_in_future(table: LayerTable, out: pd.DataFrame, problems: Problems,

@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
+from loaders.needs import DEFAULT_OVERDUE_DAYS, median_days_open, need_state, need_values
 from loaders.schema import (  # RECORD_ID: the ``record_id`` of ``members``, as text
     HOTLINE_MONTHLY,
     LAYERS,
@@ -505,6 +506,8 @@ def _finish(sums: pd.DataFrame, key: str, population: pd.Series, area_km2: pd.Se
         "community_population": where_given("community_population", "_population_given"),
         "covered_population_share": _ratio(col("covered_population"), col("_coverage_population")),
         "covered_population": where_given("covered_population", "_coverage_population"),
+        "needs_closure_rate": _ratio(col("needs_closed"), col("needs")),
+        "needs_satisfaction_rate": _ratio(col("needs_satisfied"), col("needs_satisfied_known")),
         "coverage_m": np.full(n, float(coverage_m)),
         "as_of": np.full(n, as_of_date(as_of).to_datetime64()),
     })
@@ -516,7 +519,8 @@ def _finish(sums: pd.DataFrame, key: str, population: pd.Series, area_km2: pd.Se
 
 def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
                   members: pd.DataFrame, as_of: pd.Timestamp,
-                  coverage_m: float = DEFAULT_COVERAGE_M) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  coverage_m: float = DEFAULT_COVERAGE_M,
+                  needs_overdue_days: float = DEFAULT_OVERDUE_DAYS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(zone_stats, street_stats)``: one row for every zone / every street, key as a column
     (``zone_id`` / ``street``), plain dtypes (int64 counts, float64 sums and shares), no geometry.
 
@@ -538,6 +542,9 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
     ``covered_population_share`` and ``service_package_covered_share`` are over the
     records with a point (and, for communities, a population); NaN when there are none or
     when no stations layer was given. Missing optional layers or columns give 0 / NaN.
+    Enterprise needs (``loaders.needs``): open / closed / overdue as of ``as_of`` (overdue:
+    open more than ``needs_overdue_days`` days), the closure rate over all needs, the
+    satisfaction rate over the closed needs that say, the median days open of the open ones.
     """
     stations = layers.get("stations")
     frames = {layer: layers.get(layer) if layers.get(layer) is not None else _empty(layer)
@@ -548,6 +555,7 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
         "stations": _station_values(frames["stations"]),
         "hotline": _hotline_values(frames["hotline"]),
         "communities": _community_values(frames["communities"], stations, coverage_m),
+        "needs": need_values(frames["needs"], as_of, needs_overdue_days),
     }
     street_keys = pd.Index(streets["name"], name=STREET_KEY)
     zone_keys = pd.Index(zones[ZONE_KEY], name=ZONE_KEY)
@@ -555,6 +563,15 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
                           axis=1)
     by_zone = pd.concat([_sum_by_zone(v, _links(frames[layer], members, layer), zone_keys)
                          for layer, v in values.items()], axis=1)
+
+    needs = frames["needs"]
+    days = need_state(needs, as_of, needs_overdue_days)["days_open"]
+    by_street["needs_median_days_open"] = median_days_open(days, needs[STREET].to_numpy(dtype=object), street_keys)
+    need_links = _links(needs, members, "needs")
+    by_zone["needs_median_days_open"] = median_days_open(days.iloc[need_links["pos"].to_numpy()],
+                                                         need_links[ZONE_KEY].to_numpy(), zone_keys)
+    for sums in (by_street, by_zone):
+        sums["needs_overdue_days"] = float(needs_overdue_days)
 
     street_area = pd.Series(shapely.area(_metric_geometry(streets)) / 1e6, index=street_keys)
     zone_area = pd.Series(shapely.area(_metric_geometry(zones)) / 1e6, index=zone_keys)

@@ -49,12 +49,13 @@ from loaders.indicators import (
     project_schedule,
     zone_links,
 )
+from loaders.needs import DEFAULT_OVERDUE_DAYS
 from loaders.schema import POINT_LAYERS, STREET
 
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 SEED = 20251106
 REFERENCE_DATE = pd.Timestamp("2026-06-30")   # "today" of the sample's plan dates (fixed, not the clock)
-SCALES = {"tiny": {"projects": 300, "enterprises": 500, "hotline": 2_000},  # smoke tests of the benchmark
+SCALES = {"tiny": {"projects": 300, "enterprises": 500, "hotline": 2_000, "needs": 200},  # smoke tests of the benchmark
           "default": {"projects": 300, "enterprises": 20_000, "hotline": 200_000},
           "full": {"projects": 300, "enterprises": 100_000, "hotline": 1_000_000}}
 
@@ -101,7 +102,7 @@ def ensure_sample_source(folder: Path, scale: str = "default") -> Path:
 
 
 # One random stream per layer (numpy SeedSequence entropy [SEED, k]).
-_STREAMS = {"projects": 1, "enterprises": 2, "communities": 3, "stations": 4, "hotline": 5}
+_STREAMS = {"projects": 1, "enterprises": 2, "communities": 3, "stations": 4, "hotline": 5, "needs": 6}
 
 
 def _rng(layer: str) -> np.random.Generator:
@@ -110,7 +111,7 @@ def _rng(layer: str) -> np.random.Generator:
 
 def write_sample(folder: Path, scale: str = "default") -> Path:
     """Write projects.xlsx, enterprises.csv (GB18030), communities.csv, stations.csv (both
-    UTF-8 with BOM) and hotline.csv into ``folder``."""
+    UTF-8 with BOM), hotline.csv and needs.xlsx (a titled enterprise-service ledger) into ``folder``."""
     sizes = SCALES[scale]
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -118,8 +119,10 @@ def write_sample(folder: Path, scale: str = "default") -> Path:
     streets = boundaries.load_streets()
     zones = boundaries.load_zones()
     _write_projects_xlsx(make_projects(_rng("projects"), streets, zones, sizes["projects"]), tmp / "projects.xlsx")
-    make_enterprises(_rng("enterprises"), streets, zones, sizes["enterprises"]).to_csv(
-        tmp / "enterprises.csv", index=False, encoding="gb18030")
+    enterprises = make_enterprises(_rng("enterprises"), streets, zones, sizes["enterprises"])
+    enterprises.to_csv(tmp / "enterprises.csv", index=False, encoding="gb18030")
+    _write_needs_xlsx(make_needs(_rng("needs"), enterprises, zones, sizes.get("needs", NEEDS_COUNT)),
+                      tmp / "needs.xlsx")
     communities, truth = make_communities(_rng("communities"), streets)
     communities.to_csv(tmp / "communities.csv", index=False, encoding="utf-8-sig")
     make_stations(_rng("stations"), streets, zones, truth).to_csv(
@@ -672,6 +675,151 @@ def make_hotline(rng: np.random.Generator, streets: gpd.GeoDataFrame, n: int) ->
     return frame
 
 
+# ---------------------------------------------------------------- enterprise needs (企业需求清单)
+# NEEDS_COUNT needs over NEEDS_MONTHS months ending with REFERENCE_DATE's month, raised by
+# the sample's enterprises (a valid, loaded USCC each, except the defective rows). Most close
+# within weeks; NEEDS_STUCK_SHARE take months (so some are open and overdue at any month-end).
+# NEEDS_BACKLOG is the designed event the needs_overdue_growing alert finds: in one zone,
+# needs raised in the two months before the reference month stay open, so its overdue count
+# at month-end grows two months running.
+NEEDS_COUNT = 3_000
+NEEDS_MONTHS = 24
+NEEDS_STUCK_SHARE = 0.06
+NEEDS_BACKLOG = {"zone": "lize", "per_month": 8}
+NEED_CATEGORIES_ZH = ["用地", "融资", "人才", "审批", "房屋", "政策", "其他"]
+NEED_OWNERS = {"用地": "示例区规划自然资源分局", "融资": "示例区金融服务办", "人才": "示例区人力社保局",
+               "审批": "示例区政务服务局", "房屋": "示例区住房城乡建设委", "政策": "示例区发展改革委",
+               "其他": "示例区投资促进服务中心"}
+NEED_WORDS = {"用地": "项目扩建用地指标", "融资": "流动资金贷款对接", "人才": "高层次人才落户", "审批": "施工许可办理进度",
+              "房屋": "办公用房租赁", "政策": "政策兑现资金拨付", "其他": "园区周边交通配套"}
+
+
+def make_needs(rng: np.random.Generator, enterprises: pd.DataFrame, zones: gpd.GeoDataFrame, n: int) -> pd.DataFrame:
+    """The enterprise needs list (示例): ``n`` needs of the sample's enterprises (more for the
+    service-package ones), raised over NEEDS_MONTHS months (none after REFERENCE_DATE), closed
+    after a few days to weeks, NEEDS_STUCK_SHARE after 2-14 months (still open if that is
+    after REFERENCE_DATE), 85 % of the closed ones with the enterprise's satisfaction (90 %
+    是). NEEDS_BACKLOG adds open needs in one zone in the two months before the reference
+    month. Dates are kept as timestamps here (``_write_needs_xlsx`` writes them three ways).
+    Nine rows are defective on purpose: three unknown USCCs, two closed without a closing
+    date, two closed before raised, two repeated need ids."""
+    ent = enterprises
+    codes = ent["统一社会信用代码"]
+    usable = ~codes.duplicated(keep=False) & (ent["经度"].notna() | ent["所属街镇"].ne(""))
+    expected, _ = _uscc_expected(codes)
+    usable &= codes.str[17].eq(expected)
+    far = ent["经度"].eq(116.60)
+    usable &= ~far
+    pool = np.flatnonzero(usable.to_numpy())
+    weight = np.where(ent["服务包企业"].to_numpy()[pool] == "是", 4.0, 1.0)
+    months = pd.date_range(end=REFERENCE_DATE.to_period("M").to_timestamp(), periods=NEEDS_MONTHS, freq="MS")
+    ref = REFERENCE_DATE
+    start = months[0]
+    span = (ref - start).days + 1
+    raised = start + pd.to_timedelta(np.floor(span * rng.random(n) ** 0.9).astype(int), unit="D")
+    which = rng.choice(pool, size=n, p=weight / weight.sum())
+    # the backlog: needs of the zone's enterprises raised in the two months before the reference month
+    lon = pd.to_numeric(ent["经度"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(ent["纬度"], errors="coerce").to_numpy()
+    in_zone = np.zeros(len(ent), bool)
+    geom = zones.set_index("zone_id").geometry.get(NEEDS_BACKLOG["zone"])
+    ok = ~np.isnan(lon) & ent["坐标系"].eq("wgs84").to_numpy()
+    if geom is not None and ok.any():
+        in_zone[ok] = shapely.contains_xy(geom, lon[ok], lat[ok])
+    zone_pool = np.intersect1d(pool, np.flatnonzero(in_zone))
+    extra = []
+    if not len(zone_pool):
+        zone_pool = pool
+    for k in (3, 2, 1):                          # March-May for a June reference month
+        first = months[-1 - k] if k < len(months) else months[0]
+        for _ in range(NEEDS_BACKLOG["per_month"] * (4 - k)):
+            extra.append((first + pd.Timedelta(days=int(rng.integers(0, 28))), rng.choice(zone_pool)))
+    backlog = len(extra)
+    if backlog:
+        raised = raised.append(pd.DatetimeIndex([d for d, _ in extra]))
+        which = np.concatenate([which, np.array([w for _, w in extra])])
+    total = len(which)
+    category = rng.choice(NEED_CATEGORIES_ZH, size=total, p=[0.12, 0.2, 0.15, 0.2, 0.13, 0.15, 0.05])
+    days = np.round(np.exp(rng.normal(np.log(12), 0.8, size=total))).astype(int)
+    stuck = rng.random(total) < NEEDS_STUCK_SHARE
+    days[stuck] = rng.integers(60, 420, size=int(stuck.sum()))
+    days[total - backlog:] = 10_000              # the backlog stays open
+    closed_at = raised + pd.to_timedelta(np.maximum(days, 1), unit="D")
+    is_closed = closed_at <= ref
+    has_rating = is_closed & (rng.random(total) < 0.85)
+    satisfied = np.where(has_rating, np.where(rng.random(total) < 0.9, "是", "否"), "")
+    order = np.argsort(raised.to_numpy(), kind="stable")
+    names = ent["企业名称"].to_numpy()
+    person = ent["联系人"].to_numpy()
+    frame = pd.DataFrame({
+        "诉求编号": "",
+        "统一社会信用代码": codes.to_numpy()[which],
+        "诉求类别": category,
+        "诉求内容": [f"（示例）{names[w]}反映{NEED_WORDS[c]}问题，联系人{person[w]}" for w, c in zip(which, category)],
+        "提出时间": raised,
+        "状态": np.where(is_closed, "已办结", "办理中"),
+        "办结时间": closed_at.where(is_closed),
+        "责任单位": [NEED_OWNERS[c] for c in category],
+        "企业满意": satisfied,
+    }).iloc[order].reset_index(drop=True)
+    frame["诉求编号"] = [f"QYSQ-{d:%Y%m}-{i + 1:05d}" for i, d in enumerate(frame["提出时间"])]
+    bad = rng.choice(len(frame) - 40, size=9, replace=False)
+    frame.loc[bad[:3], "统一社会信用代码"] = uscc(np.random.default_rng([SEED, 99]), 3)   # no such enterprise
+    closed_rows = np.flatnonzero(frame["状态"].eq("已办结").to_numpy())
+    picks = rng.choice(np.setdiff1d(closed_rows, bad), size=4, replace=False)
+    frame.loc[picks[:2], "办结时间"] = pd.NaT                                           # closed, no closing date
+    frame.loc[picks[2:], "办结时间"] = frame.loc[picks[2:], "提出时间"] - pd.Timedelta(days=5)  # closed before raised
+    frame.loc[bad[3:5], "诉求编号"] = frame.loc[bad[5:7], "诉求编号"].to_numpy()            # repeated need ids
+    return frame
+
+
+def _uscc_expected(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    from loaders.clean import uscc_check_character
+    return uscc_check_character(codes.astype(str))
+
+
+def _write_needs_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    """The ledger as an enterprise-service office keeps it: a merged title row (示例数据), a
+    two-row header (办理情况 merged over status, closing date, owner unit and satisfaction),
+    dates three ways: date cells, Excel serial numbers (about a quarter) and Chinese text
+    (2025年3月5日, about one in seven)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "企业需求清单"
+    cols = list(frame.columns)
+    group = ["状态", "办结时间", "责任单位", "企业满意"]
+    sheet.cell(1, 1, "丰台区先丰港企业需求清单（示例数据，非真实企业诉求）")
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    for c, name in enumerate(cols, start=1):
+        if name in group:
+            sheet.cell(2, c, "办理情况")
+            sheet.cell(3, c, name)
+        else:
+            sheet.cell(2, c, name)
+            sheet.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+        sheet.cell(2, c).alignment = Alignment(horizontal="center", vertical="center")
+    first = cols.index(group[0]) + 1
+    sheet.merge_cells(start_row=2, start_column=first, end_row=2, end_column=first + len(group) - 1)
+    how = np.random.default_rng([SEED, 61]).random(len(frame))
+    epoch = pd.Timestamp("1899-12-30")
+    for r, row in enumerate(frame.itertuples(index=False), start=4):
+        for c, (name, value) in enumerate(zip(cols, row), start=1):
+            if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)) or value == "":
+                continue
+            if isinstance(value, pd.Timestamp):
+                k = how[r - 4]
+                if k < 0.25:
+                    sheet.cell(r, c, int((value.normalize() - epoch).days))          # an Excel serial
+                elif k < 0.39:
+                    sheet.cell(r, c, f"{value.year}年{value.month}月{value.day}日")
+                else:
+                    sheet.cell(r, c, value.to_pydatetime().date()).number_format = "yyyy-mm-dd"
+                continue
+            sheet.cell(r, c, value.item() if hasattr(value, "item") else value)
+    book.save(path)
+
+
 # ---------------------------------------------------------------- the sample's history
 # The bundled sample store starts with SNAPSHOT_MONTHS month-end snapshots before its own
 # build (dated REFERENCE_DATE): 2025-12-31 to 2026-05-31 for a reference date of 2026-06-30,
@@ -727,11 +875,28 @@ def projects_as_of(projects: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
+def needs_as_of(needs: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The enterprise needs as they stood on ``day``: raised by then; those closed after it
+    still open then (no closing date, no satisfaction yet)."""
+    day = pd.Timestamp(day)
+    raised, closed = _dates_of(needs, "raised_at"), _dates_of(needs, "closed_at")
+    out = needs[(raised <= day).to_numpy()].copy()
+    later = (closed.reindex(out.index) > day).to_numpy()
+    if later.any():
+        out.loc[later, "status"] = "open"
+        out.loc[later, "closed_at"] = pd.NaT
+        if "satisfied" in out:
+            out["satisfied"] = out["satisfied"].astype("boolean")
+            out.loc[later, "satisfied"] = pd.NA
+    return out
+
+
 def layers_as_of(layers: dict[str, gpd.GeoDataFrame], day: pd.Timestamp,
                  hotline: bool = True) -> dict[str, gpd.GeoDataFrame]:
     """The point layers as they stood on ``day``: projects by :func:`projects_as_of`,
     enterprises established by then (or with no date), 12345 cases received by the end of
-    that day (``hotline`` False: none), stations and communities as they are."""
+    that day (``hotline`` False: none), enterprise needs by :func:`needs_as_of`, stations
+    and communities as they are."""
     day = pd.Timestamp(day)
     out = dict(layers)
     if "projects" in out:
@@ -742,6 +907,8 @@ def layers_as_of(layers: dict[str, gpd.GeoDataFrame], day: pd.Timestamp,
     if "hotline" in out:
         received = _dates_of(out["hotline"], "received_at")
         out["hotline"] = out["hotline"][(received < day + pd.Timedelta(days=1)).to_numpy()] if hotline else None
+    if out.get("needs") is not None:
+        out["needs"] = needs_as_of(out["needs"], day)
     return out
 
 
@@ -795,7 +962,8 @@ def _with_hotline(stats: pd.DataFrame, key: str, sums: pd.DataFrame, cases: pd.S
 
 
 def snapshot_stats(layers: dict[str, gpd.GeoDataFrame], members: pd.DataFrame, days: list[pd.Timestamp],
-                   coverage_m: float) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+                   coverage_m: float, needs_overdue_days: float = DEFAULT_OVERDUE_DAYS
+                   ) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """``(zone_stats, street_stats)`` as a build on each of ``days`` (month-ends) would have
     computed them from :func:`layers_as_of`. The 12345 figures are sums over whole months
     (:func:`_hotline_month_sums`, the zone estimate scaling each street's located cases by
@@ -812,7 +980,8 @@ def snapshot_stats(layers: dict[str, gpd.GeoDataFrame], members: pd.DataFrame, d
             raise ValueError(f"snapshots are month-ends; got {day}")
         dated = layers_as_of(layers, day, hotline=False)
         points = {layer: dated.get(layer) for layer in POINT_LAYERS}
-        zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, others, day, coverage_m)
+        zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, others, day, coverage_m,
+                                                 needs_overdue_days)
         if by_street is not None:
             month = pd.Timestamp(day).to_period("M").to_timestamp()
             streets = by_street[by_street["month"] <= month].groupby("street")[list(_HOTLINE_SUMS)].sum()
@@ -827,14 +996,14 @@ def snapshot_stats(layers: dict[str, gpd.GeoDataFrame], members: pd.DataFrame, d
 
 
 def sample_history(layers: dict[str, gpd.GeoDataFrame], members: pd.DataFrame, as_of: pd.Timestamp,
-                   coverage_m: float) -> PreviousBuild:
+                   coverage_m: float, needs_overdue_days: float = DEFAULT_OVERDUE_DAYS) -> PreviousBuild:
     """The bundled sample's past as a :class:`loaders.change.PreviousBuild`: the history rows of
     :func:`snapshot_dates` before ``as_of`` (:func:`snapshot_stats`), and the projects'
     schedule on the last of them as the previous build's (for ``project_newly_delayed``)."""
     days = snapshot_dates(as_of)
     if not days:
         return PreviousBuild()
-    snapshots = snapshot_stats(layers, members, days, coverage_m)
+    snapshots = snapshot_stats(layers, members, days, coverage_m, needs_overdue_days)
     zones = pd.concat([z.assign(as_of=day) for day, (z, _) in zip(days, snapshots)], ignore_index=True)
     streets = pd.concat([s.assign(as_of=day) for day, (_, s) in zip(days, snapshots)], ignore_index=True)
     history = history_rows(zones, streets, None)

@@ -19,7 +19,8 @@ import pandas as pd
 from geodata.crs import STORAGE_CRS
 
 # Layer names, in build order.
-POINT_LAYERS: tuple[str, ...] = ("projects", "enterprises", "stations", "hotline", "communities")
+# needs come last: they are placed at their enterprise and linked to a 先丰港 station (loaders.needs).
+POINT_LAYERS: tuple[str, ...] = ("projects", "enterprises", "stations", "hotline", "communities", "needs")
 GEOMETRY_LAYERS: tuple[str, ...] = ("streets", "zones")
 ALL_LAYERS: tuple[str, ...] = (*GEOMETRY_LAYERS, *POINT_LAYERS)
 REPORT_LAYER = "build_report"
@@ -31,12 +32,15 @@ HOTLINE_MONTHLY = "hotline_monthly"   # 12345 cases per zone/street, month and c
 STATS_HISTORY = "stats_history"       # every build's zone_stats/street_stats rows, by as_of (loaders.change)
 STREET_RANKING = "street_ranking"     # the monthly 接诉即办 street ranking (loaders.change)
 ALERTS = "alerts"                     # the warnings a build found (loaders.change, loaders/alert_rules.toml)
+NEEDS_MONTHLY = "needs_monthly"       # enterprise needs raised / closed / open / overdue per zone/street and month
+NEEDS_BREAKDOWN = "needs_breakdown"   # enterprise needs per zone / street / station and category (loaders.needs)
 TABLES: tuple[str, ...] = (ZONE_MEMBERS, ZONE_STATS, STREET_STATS, HOTLINE_MONTHLY, STATS_HISTORY, STREET_RANKING,
-                           ALERTS)
+                           ALERTS, NEEDS_MONTHLY, NEEDS_BREAKDOWN)
 
 LAYER_LABELS: dict[str, str] = {
     "streets": "街镇边界", "zones": "功能区边界", "projects": "重大项目",
     "enterprises": "企业", "stations": "服务站点", "hotline": "12345诉求", "communities": "社区/村",
+    "needs": "企业诉求",
 }
 
 # Columns every loaded point layer gains.
@@ -126,6 +130,28 @@ HOTLINE_CATEGORY_LABELS: dict[str, str] = {"parking": "停车难", "roads": "道
                                            "property": "物业服务差", "environment": "环境不靓丽",
                                            "other": "其他"}
 
+# Enterprise needs (企业需求清单, loaders.needs): category and status.
+NEED_CATEGORY: dict[str, tuple[str, ...]] = {
+    "land": ("用地", "土地", "用地需求", "land"),
+    "finance": ("融资", "资金", "金融", "融资需求", "finance", "financing"),
+    "talent": ("人才", "用工", "人才引进", "talent", "staff"),
+    "permits": ("审批", "行政审批", "证照", "许可", "审批服务", "permits", "permit", "approval"),
+    "premises": ("房屋", "厂房", "办公用房", "用房", "房屋租赁", "premises", "office space"),
+    "policy": ("政策", "政策兑现", "政策咨询", "policy"),
+    "other": ("其他", "其它", "other"),
+}
+NEED_CATEGORY_LABELS: dict[str, str] = {"land": "用地", "finance": "融资", "talent": "人才", "permits": "审批",
+                                        "premises": "房屋", "policy": "政策", "other": "其他"}
+NEED_STATUS: dict[str, tuple[str, ...]] = {
+    "open": ("办理中", "未办结", "在办", "处理中", "待办", "受理", "已受理", "open", "in progress"),
+    "closed": ("已办结", "办结", "已完成", "完成", "已解决", "closed", "done"),
+}
+NEED_STATUS_LABELS: dict[str, str] = {"open": "办理中", "closed": "已办结"}
+# How a need was linked to a 先丰港 station (loaders.needs.link_stations).
+STATION_LINKS: dict[str, str] = {"street": "本街镇最近的先丰港", "zone": "所在功能区最近的先丰港",
+                                 "street_only": "本街镇唯一的先丰港（诉求未落点）"}
+NEEDS_LEVELS: dict[str, str] = {"zone": "功能区", "street": "街镇", "station": "先丰港"}
+
 ZONE_KIND: dict[str, tuple[str, ...]] = {
     "key_area": ("重点功能区", "功能区", "key area", "key_area"),
     "cluster": ("功能组团", "组团", "cluster"),
@@ -151,7 +177,7 @@ MONTHLY_LEVELS: dict[str, str] = {"zone": "功能区", "street": "街镇"}
 RANKING_GROUPS: dict[str, str] = {"街道": "街道", "镇": "镇"}   # ranked separately, as Beijing publishes them
 ALERT_RULES: dict[str, str] = {   # rule -> Chinese label (loaders.change documents each rule)
     "hotline_surge": "诉求激增", "rate_drop": "三率下降", "project_newly_delayed": "项目新增滞后",
-    "investment_behind": "投资进度落后",
+    "investment_behind": "投资进度落后", "needs_overdue_growing": "企业诉求超期持续增加",
 }
 ALERT_LEVELS: dict[str, str] = {"street": "街镇", "community": "社区", "zone": "功能区", "project": "项目"}
 ALERT_SEVERITIES: dict[str, str] = {"high": "高", "medium": "中"}
@@ -409,6 +435,30 @@ _COMMUNITIES = Layer("communities", "社区/村", "Point", (
     _derived("covered", "bool", label="在覆盖范围内"),
     *_PLACED,
 ))
+_NEEDS = Layer("needs", "企业诉求", "Point", (
+    _text("need_id", "诉求编号", "需求编号", "编号", "id", label="诉求编号", role="key"),
+    Column("uscc", "text", "required", ("统一社会信用代码", "信用代码", "社会信用代码"), "uscc", label="统一社会信用代码"),
+    _enum("category", NEED_CATEGORY, "诉求类别", "需求类别", "诉求类型", "需求类型", "类别", label="诉求类别"),
+    _date("raised_at", "提出时间", "提出日期", "受理时间", "登记时间", label="提出时间", role="required"),
+    _date("closed_at", "办结时间", "办结日期", "完成时间", label="办结时间"),
+    _enum("status", NEED_STATUS, "状态", "办理状态", "办理进度", label="状态"),
+    _text("owner_unit", "责任单位", "承办单位", "牵头单位", label="责任单位"),
+    _yes_no("satisfied", "企业满意", "满意", "是否满意", "企业评价", label="企业满意"),
+    # Free text about a named enterprise, often with people and phone numbers in it: personal data.
+    _text("summary", "诉求内容", "需求内容", "诉求描述", "具体诉求", label="诉求内容", role="personal"),
+    # Placed at its enterprise (loaders.needs.place_needs): never read from the needs file.
+    _derived("enterprise_name", label="企业名称"),
+    _derived(LON, "float", label="经度", minimum=115.0, maximum=117.5),
+    _derived(LAT, "float", label="纬度", minimum=39.4, maximum=40.4),
+    _derived(STREET, label="所属街镇", nullable=False),
+    _derived("station_id", label="对接先丰港"),
+    _derived("station_link", label="先丰港对接方式", enum=STATION_LINKS),
+    _derived("station_m", "float", label="距对接先丰港(米)", minimum=0),
+    _derived("days_open", "nullable_int", label="已办理天数", minimum=0),
+    _derived("days_to_close", "nullable_int", label="办结用时(天)", minimum=0),
+    _derived("overdue", "bool", label="超期"),
+    *_PLACED,
+))
 _STREETS = Layer("streets", "街镇边界", "MultiPolygon", (
     _text("name", "名称", "街镇名称", "xzqmc", "街道名称", "name_zh", label="名称", role="key"),
     _text("code", "代码", "xzqdm", "街镇代码", "统计用区划代码", label="代码"),
@@ -482,6 +532,16 @@ _STATS = (
     _amount("community_population", "社区常住人口"),
     _amount("covered_population", "覆盖人口"),
     _share("covered_population_share", "先丰站覆盖人口比例"),
+    _count("needs", "企业诉求数"),
+    _count("needs_open", "办理中诉求数"),
+    _count("needs_closed", "已办结诉求数"),
+    _share("needs_closure_rate", "诉求办结率"),
+    _amount("needs_median_days_open", "办理中诉求已办天数中位数"),
+    _count("needs_overdue", "超期诉求数"),
+    _count("needs_satisfied", "企业满意的已办结诉求数"),
+    _count("needs_satisfied_known", "填报满意度的已办结诉求数"),
+    _share("needs_satisfaction_rate", "诉求满意率"),
+    _derived("needs_overdue_days", "float", label="诉求超期天数", nullable=False, minimum=0),
     _derived("coverage_m", "float", label="覆盖距离(米)", nullable=False, minimum=0),
     _derived("as_of", "date", label="统计日期", nullable=False),
 )
@@ -543,6 +603,31 @@ _ALERTS = Layer(ALERTS, "预警", None, (
     _derived("message_zh", label="预警信息", nullable=False),
     _derived("message_en", label="预警信息（英文）", nullable=False),
 ))
+_NEED_COUNTS = (
+    _count("raised", "提出诉求数"),
+    _count("closed", "办结诉求数"),
+)
+_NEEDS_MONTHLY = Layer(NEEDS_MONTHLY, "企业诉求月度", None, (
+    _derived("level", label="层级", nullable=False, enum=MONTHLY_LEVELS),
+    _derived("key", label="功能区或街镇", nullable=False),
+    _derived("month", "date", label="月份", nullable=False),
+    *_NEED_COUNTS,
+    _count("open_at_end", "月末办理中诉求数"),
+    _count("overdue_at_end", "月末超期诉求数"),
+), unique_together=("level", "key", "month"))
+_NEEDS_BREAKDOWN = Layer(NEEDS_BREAKDOWN, "企业诉求分类与站点", None, (
+    _derived("level", label="层级", nullable=False, enum=NEEDS_LEVELS),
+    _derived("key", label="功能区、街镇或先丰港", nullable=False),
+    _derived("category", label="诉求类别", nullable=False, enum={**NEED_CATEGORY_LABELS, "all": "全部"}),
+    _count("needs", "企业诉求数"),
+    _count("open", "办理中"),
+    _count("closed", "已办结"),
+    _count("overdue", "超期"),
+    _share("closure_rate", "办结率"),
+    _amount("median_days_open", "办理中诉求已办天数中位数"),
+    _count("satisfied", "企业满意"),
+    _count("satisfied_known", "填报满意度"),
+), unique_together=("level", "key", "category"))
 _BUILD_REPORT = Layer(REPORT_LAYER, "构建报告", None, (
     _derived("built_at", label="构建时间", nullable=False),
     _derived("sample_data", "bool", label="示例数据", nullable=False),
@@ -550,9 +635,9 @@ _BUILD_REPORT = Layer(REPORT_LAYER, "构建报告", None, (
 ))
 
 LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
-    _STREETS, _ZONES, _PROJECTS, _ENTERPRISES, _STATIONS, _HOTLINE, _COMMUNITIES,
+    _STREETS, _ZONES, _PROJECTS, _ENTERPRISES, _STATIONS, _HOTLINE, _COMMUNITIES, _NEEDS,
     _ZONE_MEMBERS, _ZONE_STATS, _STREET_STATS, _HOTLINE_MONTHLY, _STATS_HISTORY, _STREET_RANKING, _ALERTS,
-    _BUILD_REPORT)}
+    _NEEDS_MONTHLY, _NEEDS_BREAKDOWN, _BUILD_REPORT)}
 
 
 # ---------------------------------------------------------------- derived from the declaration

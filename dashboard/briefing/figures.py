@@ -187,6 +187,20 @@ def kpis(figures: Mapping[str, float | None], metrics: Sequence[str], lang: str,
                      status_note(figures, lang) if m == "projects" else "") for m in metrics)
 
 
+def needs_line(row: Mapping[str, object], lang: str) -> str:
+    """The zone slide's 企业诉求 line from its ``zone_stats`` figures (open, overdue and the
+    limit, closure and satisfaction rates); empty when the zone has no enterprise need."""
+    total = row.get("needs")
+    if total is None or pd.isna(total) or float(total) <= 0:
+        return ""
+    limit = row.get("needs_overdue_days")
+    days = f"{float(limit):g}" if limit is not None and pd.notna(limit) else "30"
+    return i18n.t("mt_needs_line", lang, open=i18n.fmt_int(row.get("needs_open"), lang),
+                  overdue=i18n.fmt_int(row.get("needs_overdue"), lang), days=days,
+                  rate=i18n.fmt_pct(row.get("needs_closure_rate"), lang),
+                  sat=i18n.fmt_pct(row.get("needs_satisfaction_rate"), lang))
+
+
 def build_slide(key: str, order: Sequence[str], zones: pd.DataFrame, district: Mapping[str, float | None],
                 lang: str, policy: HotlineRate) -> Slide:
     """The slide ``key``: the overview (district figures, the first KPI row) or one zone (both rows).

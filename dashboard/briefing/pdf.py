@@ -46,6 +46,7 @@ from dashboard.briefing.figures import (
     kpis,
     metric_label,
     metric_text,
+    needs_line,
     zone_figures,
 )
 from dashboard.i18n import t
@@ -786,6 +787,9 @@ def _zone_page(pen: Pen, data: BriefData, zone_id: str, lang: str) -> None:
     _zone_map(pen, data, zone_id, projects, lang, (MARGIN, map_bottom, map_w, top - 8 - map_bottom))
     _trend(pen, _figures(data, zone_id).get("hotline_rate"), data, zone_id, lang,
            (MARGIN, MARGIN + 40, map_w, trend_h))
+    needs = needs_line(row, lang)   # the 企业诉求 line, as on the meeting slide (none without needs)
+    if needs:
+        pen.text(MARGIN, MARGIN + 24, pen.fit(needs, 8.5, PAGE_W - 2 * MARGIN), 8.5, INK, bold=True)
     rx = MARGIN + map_w + 16
     rw = PAGE_W - MARGIN - rx
     _section(pen, rx, top, t("br_kpis", lang))

@@ -101,7 +101,10 @@ _ENUM_KINDS: dict[str, str] = {   # column -> i18n enum kind (any layer)
     "status": "status", "level": "level", "industry": "industry", "schedule": "schedule",
     "category": "hotline_category", "tier": "station_tier", "placement": "placement", "precision": "precision",
 }
-_LAYER_ENUM_KINDS: dict[tuple[str, str], str] = {("stations", "kind"): "station_kind", ("zones", "kind"): "zone_kind"}
+_LAYER_ENUM_KINDS: dict[tuple[str, str], str] = {("stations", "kind"): "station_kind", ("zones", "kind"): "zone_kind",
+                                                 ("needs", "category"): "need_category",
+                                                 ("needs", "status"): "need_status",
+                                                 ("needs", "station_link"): "station_link"}
 _ZONE_COLUMNS = ("zone_declared", "zone_ids")
 # Labels i18n's enum tables may not carry (the dx_ strings), by kind and code.
 _OWN_ENUM_KEYS: dict[str, dict[str, str]] = {

@@ -106,6 +106,9 @@ SHORT_NAMES: dict[str, str] = {
     "responded": "responded", "resolved": "resolved", "satisfied": "satisfied",
     "community_id": "comm_id", "code": "code", "population": "population", "nearest_station_m": "nearest_m",
     "covered": "covered",
+    "need_id": "need_id", "raised_at": "raised", "closed_at": "closed", "summary": "summary",
+    "enterprise_name": "ent_name", "station_link": "st_link", "station_m": "station_m", "days_open": "days_open",
+    "days_to_close": "days_close", "overdue": "overdue",
     # boundaries
     "name_en": "name_en", "aliases": "aliases", "area_km2": "area_km2", "precision": "precision",
     "source": "source", "zone_id": "zone_id",
@@ -122,6 +125,9 @@ SHORT_NAMES: dict[str, str] = {
     "hotline_resolved_known": "hl_reso_kn", "hotline_satisfied": "hl_sat", "hotline_satisfied_known": "hl_sat_kn",
     "communities": "comm_count", "community_population": "comm_pop", "covered_population": "cov_pop",
     "covered_population_share": "cov_pop_sh", "coverage_m": "coverage_m", "as_of": "as_of",
+    "needs": "needs", "needs_open": "nd_open", "needs_closed": "nd_closed", "needs_closure_rate": "nd_close_r",
+    "needs_median_days_open": "nd_med_day", "needs_overdue": "nd_overdue", "needs_satisfied": "nd_sat",
+    "needs_satisfied_known": "nd_sat_kn", "needs_satisfaction_rate": "nd_sat_rt", "needs_overdue_days": "nd_od_days",
 }
 # the same field in the stats layers means a count: its own short name there
 _STATS_SHORT = {"service_package": "svc_pkg_n"}

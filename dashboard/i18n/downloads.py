@@ -22,6 +22,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dx_headers_codes": ("机器表头（字段名与代码）", "Machine headers (field names and codes)"),
     "dx_received": ("受理日期", "Received between"),
     "dx_category": ("诉求类别", "Category"),
+    "dx_need_status": ("办理状态", "Status"),
+    "dx_owner_unit": ("责任单位", "Owner unit"),
+    "personal_hidden_needs": ("诉求内容属于个人信息：当前未配置可查看个人信息的角色，已在页面、地图和下载中隐藏。",
+                              "The needs' text is personal data: no role allowed to see it is configured, so it is "
+                              "hidden in pages, maps and downloads."),
+    "personal_masked_needs": ("诉求内容属于个人信息，已隐去（***）；查看完整内容需要 pii 授权。",
+                              "The needs' text is personal data, hidden (***); the pii grant is needed to see it."),
+    "personal_full_needs": ("本页含完整的诉求内容（个人信息）：查看与下载均记入审计日志，请依法使用。",
+                            "This page shows the needs' text in full (personal data): viewing and downloading are "
+                            "recorded in the audit log. Use it lawfully."),
     "dx_crs_note": ("文件的 export_crs 列、元数据和文件名注明本文件的坐标系；源数据的坐标系只保留在“来源坐标系（已转换）”列，"
                     "坐标已转换，请勿再次转换。",
                     "The export_crs column, the file's metadata and its name state the file's own coordinate system; "

@@ -15,8 +15,11 @@ from loaders.schema import (
     LAYER_LABELS,
     LAYERS,
     LEVEL_LABELS,
+    NEED_CATEGORY_LABELS,
+    NEED_STATUS_LABELS,
     SCHEDULE_LABELS,
     STATION_KIND_LABELS,
+    STATION_LINKS,
     STATION_TIER_LABELS,
     STATUS_LABELS,
     WARNING_KINDS,
@@ -44,6 +47,15 @@ COLUMN_LABELS_EN: dict[str, str] = {
     "investment_done": "Investment done (100m CNY)", "schedule": "Against plan", "days_late": "Days late",
     "community_id": "Community ID", "nearest_station_m": "Nearest station (m)", "covered": "Within reach",
     "count": "Count",
+    # enterprise needs (企业诉求) and their figures
+    "need_id": "Need ID", "raised_at": "Raised", "closed_at": "Closed", "summary": "Need (text)",
+    "enterprise_name": "Enterprise", "station_link": "Station link", "station_m": "Distance to station (m)",
+    "days_open": "Days open", "days_to_close": "Days to close", "overdue": "Overdue",
+    "needs": "Enterprise needs", "needs_open": "Open needs", "needs_closed": "Closed needs",
+    "needs_closure_rate": "Closure rate", "needs_median_days_open": "Median days open",
+    "needs_overdue": "Overdue needs", "needs_satisfied": "Closed needs, satisfied",
+    "needs_satisfied_known": "Closed needs rated", "needs_satisfaction_rate": "Satisfaction (needs)",
+    "needs_overdue_days": "Overdue after (days)",
 }
 COLUMN_LABELS_ZH: dict[str, str] = {
     "project_id": "项目编号", "name": "名称", "status": "状态", "level": "级别", "industry": "产业类别",
@@ -73,9 +85,11 @@ _ENUM_LABELS_ZH: dict[str, dict[str, str]] = {
     "station_kind": STATION_KIND_LABELS, "station_tier": STATION_TIER_LABELS,
     "hotline_category": HOTLINE_CATEGORY_LABELS, "zone_kind": ZONE_KIND_LABELS,
     "layer": {**LAYER_LABELS, "zone_stats": "功能区指标", "street_stats": "街镇指标", "district": "区界",
-              "street_ranking": "接诉即办街镇排名", "alerts": "预警", "stats_history": "指标历史"},
+              "street_ranking": "接诉即办街镇排名", "alerts": "预警", "stats_history": "指标历史",
+              "needs_monthly": "企业诉求月度", "needs_breakdown": "企业诉求分类与站点"},
     "precision": {"official": "正式边界", "schematic": "示意范围", "coarse": "概略轮廓"},
     "schedule": SCHEDULE_LABELS,
+    "need_category": NEED_CATEGORY_LABELS, "need_status": NEED_STATUS_LABELS, "station_link": STATION_LINKS,
 }
 _ENUM_LABELS_EN: dict[str, dict[str, str]] = {
     "warning_kind": {kind: en for kind, (_zh, en) in WARNING_KINDS.items()},
@@ -84,10 +98,16 @@ _ENUM_LABELS_EN: dict[str, dict[str, str]] = {
                  "culture_tourism": "Culture & tourism", "digital": "Digital economy"},
     "layer": {"hotline": "12345 hotline cases", "zone_stats": "Zone indicators", "street_stats": "Street indicators",
               "street_ranking": "12345 street ranking", "alerts": "Warnings", "stats_history": "Indicator history",
-              "district": "District outline"},
+              "district": "District outline", "needs": "Enterprise needs",
+              "needs_monthly": "Enterprise needs by month", "needs_breakdown": "Enterprise needs by category and port"},
     "precision": {"official": "official boundary", "schematic": "schematic extent", "coarse": "coarse outline"},
     "schedule": {"not_started_late": "Not started on time", "running_late": "Running past plan",
                  "completed_late": "Completed late", "on_track": "On track", "no_plan": "No plan dates"},
+    "need_category": {"land": "Land", "finance": "Financing", "talent": "Talent", "permits": "Permits",
+                      "premises": "Premises", "policy": "Policy", "other": "Other"},
+    "need_status": {"open": "Open", "closed": "Closed"},
+    "station_link": {"street": "Nearest port in the street", "zone": "Nearest port in the zone",
+                     "street_only": "The street's only port (need not placed)"},
 }
 
 

@@ -60,5 +60,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "br_late_days": ("{d} 天", "({d} days)"),
     "br_rank": ("序号", "No."),
     "br_wrote": ("已写出 {path}（{pages} 页，用时 {s:.1f} 秒）", "Wrote {path} ({pages} pages in {s:.1f} s)"),
+    "mt_needs_line": ("企业诉求：办理中 {open} 件，其中超期 {overdue} 件（超过 {days} 天）；办结率 {rate}，企业满意率 {sat}",
+                      "Enterprise needs: {open} open, {overdue} of them overdue (more than {days} days); "
+                      "closure rate {rate}, satisfaction {sat}"),
 }
-

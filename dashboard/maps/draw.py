@@ -57,6 +57,10 @@ def street_outline(fill_opacity: float) -> Callable[[dict], dict]:
 POINT_OUTLINE_WEIGHT = 1.5
 STATION_COLOURS: dict[str, str] = {"citizen": "#2a9d8f", "enterprise": "#6a4c93"}
 COVERAGE_COLOURS: dict[str, str] = {"covered": "#9aa5b1", "uncovered": "#d62828"}
+# Open enterprise needs by days open (dashboard.web.views.needs_for_map's ``age``): within the
+# limit, overdue, open more than NEED_LONG_DAYS days (ColorBrewer YlOrRd, three classes).
+NEED_AGE_COLOURS: dict[str, str] = {"fresh": "#ffeda0", "overdue": "#feb24c", "long": "#f03b20"}
+NEED_LONG_DAYS = 90
 DIGITS = 5
 SIMPLIFY_M = 5.0
 
@@ -469,6 +473,17 @@ class ZoneMapLayers:
     stations: gpd.GeoDataFrame
     enterprises: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame | None = None
+    needs: gpd.GeoDataFrame | None = None      # open needs: age (fresh / overdue / long), tip
+    ports: gpd.GeoDataFrame | None = None      # 先丰港 with their open needs: radius, tip
+
+
+def workload_layer(points: gpd.GeoDataFrame, colour: str, name: str, show: bool = True) -> folium.GeoJson:
+    """CircleMarkers of one colour sized by ``radius`` (pixels: a station's open needs), ringed like
+    every point; needs ``tip``."""
+    return _geojson(points, ["radius", "tip"], name,
+                    lambda f: {"color": POINT_OUTLINE, "weight": POINT_OUTLINE_WEIGHT, "opacity": 0.95,
+                               "fillColor": colour, "fillOpacity": 0.55, "radius": f["properties"]["radius"]},
+                    show=show, marker=folium.CircleMarker(radius=6, fill=True))
 
 
 def zone_map(layers: ZoneMapLayers, *, names: dict[str, str], legends: dict[str, str],
@@ -514,6 +529,12 @@ def zone_map(layers: ZoneMapLayers, *, names: dict[str, str], legends: dict[str,
         point_layer(layers.communities, "coverage", COVERAGE_COLOURS, names["communities"], radius=4,
                     show=False, popup=None).add_to(m)
     point_layer(layers.stations, "kind", STATION_COLOURS, names["stations"], radius=5).add_to(m)
+    if layers.ports is not None and len(layers.ports):
+        workload_layer(layers.ports, STATION_COLOURS["enterprise"], names.get("ports", "ports"),
+                          show=False).add_to(m)
+    if layers.needs is not None and len(layers.needs):
+        point_layer(layers.needs, "age", NEED_AGE_COLOURS, names.get("needs", "needs"), radius=4, show=False,
+                    popup=None).add_to(m)
     point_layer(layers.projects, "status", STATUS_COLOURS, names["projects"], radius=7).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if enterprise_mode != "clustered":
@@ -532,6 +553,7 @@ def legends_items(legends: dict[str, str]) -> list[tuple[str, str]]:
     """
     items = [(legends[f"status:{k}"], c) for k, c in STATUS_COLOURS.items() if f"status:{k}" in legends]
     items += [(legends[f"kind:{k}"], c) for k, c in STATION_COLOURS.items() if f"kind:{k}" in legends]
+    items += [(legends[f"need:{k}"], c) for k, c in NEED_AGE_COLOURS.items() if f"need:{k}" in legends]
     items += [(legends[f"coverage:{k}"], c) for k, c in COVERAGE_COLOURS.items() if f"coverage:{k}" in legends]
     return items
 

@@ -33,6 +33,8 @@ from loaders.schema import (
     HOTLINE_CATEGORY_LABELS,
     INDUSTRY_LABELS,
     LEVEL_LABELS,
+    NEED_CATEGORY_LABELS,
+    NEED_STATUS_LABELS,
     POINT_LAYERS,
     STATUS_LABELS,
 )
@@ -41,6 +43,11 @@ PREVIEW_ROWS = 200
 STATS_DOWNLOADS: tuple[str, ...] = ("zone_stats", "street_stats", "street_ranking")  # on their polygons
 DATE_FILTERS: dict[str, str] = {"hotline": "received_at"}           # layer -> the date column a range applies to
 CATEGORY_FILTERS: dict[str, tuple[str, dict[str, str]]] = {"hotline": ("category", HOTLINE_CATEGORY_LABELS)}
+# The enterprise needs' own filters: column -> (i18n enum kind, codes, widget key, label key).
+NEED_FILTERS: dict[str, tuple[str, dict[str, str], str, str]] = {
+    "category": ("need_category", NEED_CATEGORY_LABELS, state.DL_NEED_CATEGORY, "dx_category"),
+    "status": ("need_status", NEED_STATUS_LABELS, state.DL_NEED_STATUS, "dx_need_status"),
+}
 
 
 def _hotline_days() -> tuple[date, date] | None:
@@ -82,6 +89,18 @@ def _row_filter(layer: str) -> tuple[RowFilter, dict[str, object], str]:
             values[field] = chosen_values
             query[field] = ",".join(chosen_values)
             slug += list(chosen_values)
+    if layer == "needs":
+        units = tuple(v for v in st.session_state.get(state.DL_NEED_OWNER, ()) if v in _owner_units())
+        if units:
+            values["owner_unit"] = units
+            query["owner_unit"] = ",".join(units)
+            slug.append(f"{len(units)}units")
+        for field, (_kind, labels, key, _label) in NEED_FILTERS.items():
+            chosen_values = tuple(v for v in st.session_state.get(key, ()) if v in labels)
+            if chosen_values:
+                values[field] = chosen_values
+                query[field] = ",".join(chosen_values)
+                slug += list(chosen_values)
     flt = RowFilter(layer, zones=zones, streets=streets, date_column=column if (date_from or date_to) else None,
                     date_from=date_from, date_to=date_to, values=values)
     return flt, query, "_".join(slug) or "all"
@@ -134,7 +153,7 @@ def render() -> None:
     with cols[1]:
         st.text_input(ui.t("d_filename"), name, disabled=True)
         _download(chosen, options, name, rows, personal)
-    _notes(built, crs_key, personal)
+    _notes(built, crs_key, personal, layer)
     _preview(chosen, layer, crs_key, lang, names)
 
 
@@ -210,7 +229,8 @@ def _filter_widgets(layer: str, names: dict[str, str], streets: list[str], lang:
     """The filter box of a point layer: zone and street, and the layer's own filters."""
     with st.container(border=True):
         st.markdown(f"**{ui.t('filters')}**")
-        extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else 0)
+        extra = 3 if layer == "projects" else (2 if layer in DATE_FILTERS else len(NEED_FILTERS) + 1
+                                               if layer == "needs" else 0)
         c = st.columns(2 + extra)
         c[0].multiselect(ui.t("f_zone"), list(names), key=state.DL_ZONE, format_func=lambda z: names.get(z, z),
                          placeholder=ui.t("f_all"))
@@ -232,6 +252,18 @@ def _filter_widgets(layer: str, names: dict[str, str], streets: list[str], lang:
             field, labels = CATEGORY_FILTERS[layer]
             c[3].multiselect(ui.t("dx_category"), list(labels), key=state.DL_CATEGORY, placeholder=ui.t("f_all"),
                              format_func=lambda v: i18n.enum_label("hotline_category", v, lang))
+        elif layer == "needs":
+            for i, (kind, labels, key, label) in enumerate(NEED_FILTERS.values(), start=2):
+                c[i].multiselect(ui.t(label), list(labels), key=key, placeholder=ui.t("f_all"),
+                                 format_func=lambda v, kind=kind: i18n.enum_label(kind, v, lang))
+            c[2 + len(NEED_FILTERS)].multiselect(ui.t("dx_owner_unit"), _owner_units(), key=state.DL_NEED_OWNER,
+                                                 placeholder=ui.t("f_all"))
+
+
+def _owner_units() -> list[str]:
+    """The owner units (责任单位) the needs name, sorted (the layer is small: a few thousand rows)."""
+    needs = data.layer("needs")
+    return sorted(needs["owner_unit"].dropna().astype(str).unique()) if "owner_unit" in needs else []
 
 
 def _personal_view_recorded(viewer, layer: str, chosen: Selection, rows: int,  # noqa: ANN001 - access.Viewer
@@ -275,15 +307,16 @@ def _download(chosen: Selection, options: writers.ExportOptions, name: str, rows
                        file_name=name, mime=writers.FORMATS[fmt].mime, icon=":material/download:", on_click="ignore")
 
 
-def _notes(built, crs_key: str, personal: str) -> None:  # noqa: ANN001 - pandas Timestamp or None
+def _notes(built, crs_key: str, personal: str, layer: str = "") -> None:  # noqa: ANN001 - pandas Timestamp or None
     notes = [ui.t("dx_crs_note"), ui.t("d_formula_note"), ui.t("d_no_coords")]
     if built is not None:
         notes.insert(0, ui.t("dx_data_date", time=built.strftime("%Y-%m-%d %H:%M")))
     if crs_key == "gcj02":
         notes.insert(0, ui.t("d_crs_gcj_note"))
     if personal != access.PERSONAL_NONE:
-        notes.insert(0, ui.t({access.PERSONAL_FULL: "personal_full", access.PERSONAL_MASKED: "personal_masked"}
-                             .get(personal, "personal_hidden")))
+        key = {access.PERSONAL_FULL: "personal_full", access.PERSONAL_MASKED: "personal_masked"}.get(
+            personal, "personal_hidden")
+        notes.insert(0, ui.t(key + "_needs" if layer == "needs" else key))   # the needs: their text
     for note in notes:
         st.caption("· " + note)
 

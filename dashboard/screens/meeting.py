@@ -220,7 +220,8 @@ def _slide(order: tuple[str, ...], zones, district: dict, map_html: str, timed: 
             rows = figures.comparison(zones, figures.COMPARE_METRICS, lang, policy)
             body += slides.comparison_html(rows, figures.COMPARE_METRICS, lang, policy)
         else:
-            body = slides.kpis_html(slide.kpis, columns=2)
+            body = slides.kpis_html(slide.kpis, columns=2) + slides.needs_line_html(figures.needs_line(zones.loc[key],
+                                                                                                       lang))
         st.markdown(f'<div class="mt-body" style="--mt-colour:{slide.colour}">{body}</div>',
                     unsafe_allow_html=True)
     _strip(order, zones, key, playing, lang, months, period)

@@ -19,6 +19,8 @@ from dashboard.store.queries import (
     STATUS_LABELS,
     industry_mix,
     monthly_trend,
+    needs_by_category,
+    oldest_open_needs,
     pipeline_by_year,
     with_zones,
     zone_names,
@@ -106,6 +108,7 @@ def render() -> None:
         _hotline_trend(zone_id, lang)
     with gaps_col:
         _coverage_gaps(communities, lang)
+    _needs_panel(zone_id, row, lang)
     st.markdown(f"**{i18n.counted(ui.t('zone_projects'), len(shown), lang)}**")
     table = views.project_table(shown.sort_values("investment_total", ascending=False), names, lang)
     id_label = i18n.column_label("project_id", lang)
@@ -152,16 +155,23 @@ def _zone_map(zone_id: str, zones: pd.DataFrame, names: dict[str, str], projects
         projects=views.projects_for_map(draw.display_points(projects, bm.display_crs), names, lang),
         stations=views.stations_for_map(draw.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs), lang),
         enterprises=draw.display_points(enterprises[["geometry"]], bm.display_crs),
-        communities=views.communities_for_map(draw.display_points(located, bm.display_crs), lang))
+        communities=views.communities_for_map(draw.display_points(located, bm.display_crs), lang),
+        needs=views.needs_for_map(draw.display_points(data.zone_frame(zone_id, "needs"), bm.display_crs),
+                                  _needs_limit(zones.loc[zone_id]), draw.NEED_LONG_DAYS, lang),
+        ports=views.ports_for_map(draw.display_points(data.zone_frame(zone_id, "stations"), bm.display_crs),
+                                  data.needs_breakdown(), lang))
     legends = {"enterprises": ui.t("lyr_enterprises_agg"), "hotline": ui.t("mp_cases_per_km2"),
                "points": ui.t("lyr_projects") + " / " + ui.t("lyr_stations")}
     legends |= {f"status:{k}": i18n.enum_label("status", k, lang) for k in draw.STATUS_COLOURS}
     legends |= {f"kind:{k}": i18n.enum_label("station_kind", k, lang) for k in draw.STATION_COLOURS}
+    limit = f"{_needs_limit(zones.loc[zone_id]):g}"
+    legends |= {"need:fresh": ui.t("nd_age_fresh", days=limit), "need:overdue": ui.t("nd_age_overdue", days=limit),
+                "need:long": ui.t("nd_age_long", days=f"{draw.NEED_LONG_DAYS:g}")}
     layer_names = {"streets": ui.t("lyr_streets"), "zones": ui.t("lyr_zones"), "zone": names.get(zone_id, zone_id),
                    "projects": ui.t("lyr_projects"), "stations": ui.t("lyr_stations"),
                    "enterprises_agg": ui.t("lyr_enterprises_agg"),
                    "enterprises_cluster": ui.t("lyr_enterprises_cluster"), "hotline": ui.t("lyr_hotline"),
-                   "communities": ui.t("lyr_communities")}
+                   "communities": ui.t("lyr_communities"), "needs": ui.t("lyr_needs"), "ports": ui.t("lyr_ports")}
     return draw.zone_map(layers, names=layer_names, legends=legends, fmt_count=lambda v: i18n.fmt_int(v),
                          fmt_density=views.compact_number, basemap=bm, note=ui.basemap_note(bm), enterprise_mode=mode)
 
@@ -246,6 +256,79 @@ def _coverage_gaps(communities: pd.DataFrame, lang: str) -> None:
         st.caption(ui.t("mp_no_gaps", m=metres))
         return
     st.dataframe(gaps, hide_index=True, width="stretch", height=min(240, 38 + 35 * len(gaps)))
+
+
+def _needs_limit(row: pd.Series) -> float:
+    """The build's overdue limit (days) as ``zone_stats`` records it (30 for an older store)."""
+    limit = row.get("needs_overdue_days")
+    return float(limit) if limit is not None and pd.notna(limit) else 30.0
+
+
+def _needs_panel(zone_id: str, row: pd.Series, lang: str) -> None:
+    """企业诉求: open, overdue and closure rate (the build's figures), the needs by category, and
+    the open needs open longest with their owner unit and days open. A need's text is personal
+    data: shown only to a viewer with the personal-data grant."""
+    days = f"{_needs_limit(row):g}"
+    st.markdown(f"**{ui.t('nd_title')}**", help=ui.t("nd_help", as_of=data.as_of() or i18n.DASH, days=days))
+    st.markdown(f'<div data-testid="ft-needs" data-zone="{views.esc(zone_id)}"></div>', unsafe_allow_html=True)
+    total = row.get("needs")
+    if total is None or pd.isna(total) or int(total) == 0:
+        st.info(ui.t("nd_none"))
+        return
+    median = row.get("needs_median_days_open")
+    median_text = i18n.DASH if median is None or pd.isna(median) else f"{float(median):,.0f} {ui.t('nd_days')}"
+    ui.kpi_row([(ui.t("nd_open"), i18n.fmt_int(row.get("needs_open"), lang), ui.t("nd_open_help")),
+                (ui.t("nd_overdue", days=days), i18n.fmt_int(row.get("needs_overdue"), lang),
+                 ui.t("nd_overdue_help", days=days)),
+                (ui.t("nd_closure"), i18n.fmt_pct(row.get("needs_closure_rate"), lang), ui.t("nd_closure_help")),
+                (ui.t("nd_satisfaction"), i18n.fmt_pct(row.get("needs_satisfaction_rate"), lang),
+                 ui.t("nd_satisfaction_help")),
+                (ui.t("nd_median"), median_text, ui.t("nd_median_help"))])
+    by_category, oldest_col = st.columns([1, 1.8], gap="medium")
+    with by_category:
+        st.markdown(f"**{ui.t('nd_by_category')}**")
+        cats = needs_by_category(data.needs_breakdown(), "zone", zone_id)
+        if cats.empty:
+            st.info(ui.t("no_data"))
+        else:
+            table = pd.DataFrame({
+                i18n.column_label("category", lang, "needs"): [i18n.enum_label("need_category", c, lang)
+                                                                for c in cats["category"]],
+                i18n.column_label("needs", lang, "zone_stats"): cats["needs"].to_numpy(),
+                ui.t("nd_open"): cats["open"].to_numpy(),
+                ui.t("nd_overdue", days=days): cats["overdue"].to_numpy(),
+                ui.t("nd_closure"): [i18n.fmt_pct(v, lang) for v in cats["closure_rate"]]})
+            st.dataframe(table, hide_index=True, width="stretch", height=min(300, 38 + 35 * len(table)))
+    with oldest_col:
+        st.markdown(f"**{ui.t('nd_oldest')}**")
+        oldest = oldest_open_needs(data.zone_frame(zone_id, "needs"), 10)
+        if oldest.empty:
+            st.caption(ui.t("nd_none_open"))
+            return
+        st.dataframe(_needs_table(oldest, lang), hide_index=True, width="stretch",
+                     height=min(400, 38 + 35 * len(oldest)))
+        if not current_viewer().can_see_personal_data():
+            st.caption(ui.t("nd_summary_hidden"))
+
+
+def _needs_table(needs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The oldest open needs as the panel lists them; ``summary`` only for a viewer who may see
+    personal data in full (others never receive it here, masked or not)."""
+    def label(column: str) -> str:
+        return i18n.column_label(column, lang, "needs")
+
+    out = pd.DataFrame({
+        label("need_id"): needs["need_id"].astype(str).to_numpy(),
+        label("days_open"): pd.to_numeric(needs["days_open"], errors="coerce").to_numpy(),
+        label("owner_unit"): needs["owner_unit"].fillna(i18n.DASH).astype(str).to_numpy(),
+        label("category"): [i18n.enum_label("need_category", c, lang) for c in needs["category"]],
+        label("enterprise_name"): needs["enterprise_name"].fillna(i18n.DASH).astype(str).to_numpy(),
+        label("raised_at"): pd.to_datetime(needs["raised_at"]).dt.strftime("%Y-%m-%d").to_numpy(),
+        label("station_id"): needs["station_id"].fillna(i18n.DASH).astype(str).to_numpy(),
+    })
+    if current_viewer().can_see_personal_data() and "summary" in needs:
+        out[label("summary")] = needs["summary"].fillna("").astype(str).to_numpy()
+    return out
 
 
 if __name__ == "__main__":

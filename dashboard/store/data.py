@@ -27,15 +27,15 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.config import DashboardError, Settings, load_settings
-from dashboard.security.access import StoreChoice, choose_store, for_viewer, mask_rejects
 from dashboard.security import scope as scopes
+from dashboard.security.access import StoreChoice, choose_store, for_viewer, mask_rejects
 from dashboard.security.sessions import current_viewer
 from dashboard.store import queries
 from dashboard.store.errors import STORE_ERRORS
 from loaders.build import ensure_sample_store
 from loaders.errors import BuildError
 from loaders.rowfilter import RowFilter
-from loaders.schema import POINT_LAYERS, RECORD_ID, STORE_COLUMNS, STREET, empty_layer
+from loaders.schema import LAYERS, POINT_LAYERS, RECORD_ID, STORE_COLUMNS, STREET, empty_layer
 from loaders.store import default_store_path, open_store
 
 T = TypeVar("T")
@@ -238,6 +238,9 @@ def _table(name: str, token: str) -> pd.DataFrame:
     return frame.drop(columns=["geometry"], errors="ignore")
 
 
+TABLE_DTYPES = {name: LAYERS[name].dtypes for name in ("needs_breakdown", "needs_monthly")}
+
+
 def zone_stats() -> pd.DataFrame:
     """The build's ``zone_stats`` (one row per zone in the viewer's scope; see :mod:`loaders.indicators`)."""
     return current_scope().zone_rows(_table("zone_stats", _token()))
@@ -251,6 +254,42 @@ def street_stats() -> pd.DataFrame:
 def hotline_monthly() -> pd.DataFrame:
     """The build's ``hotline_monthly`` (cases and rate counts per area in scope, month and category)."""
     return current_scope().area_rows(_table("hotline_monthly", _token()))
+
+
+def needs_breakdown() -> pd.DataFrame:
+    """The build's ``needs_breakdown`` (enterprise needs per zone, street, 先丰港 and category);
+    empty when the store was built before the needs work. In the viewer's scope: their areas'
+    rows, and the rows of the 先丰港 stations in it."""
+    frame = _optional_table("needs_breakdown")
+    scope = current_scope()
+    if scope.whole or frame.empty:
+        return frame
+    stations = frame["level"].astype(str) == "station"
+    in_scope = set(layer("stations")[RECORD_ID["stations"]].astype(str))
+    return pd.concat([scope.area_rows(frame[~stations]),
+                      frame[stations & frame["key"].astype(str).isin(in_scope)]]).sort_index()
+
+
+def needs_monthly() -> pd.DataFrame:
+    """The build's ``needs_monthly`` (needs raised, closed, open and overdue per area and month);
+    empty when the store was built before the needs work. In the viewer's scope."""
+    return current_scope().area_rows(_optional_table("needs_monthly"))
+
+
+def _optional_table(name: str) -> pd.DataFrame:
+    try:
+        return _table(name, _token())
+    except StoreUnavailable:
+        if _store_has(name):
+            raise
+        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in TABLE_DTYPES[name].items()})
+
+
+def _store_has(name: str) -> bool:
+    try:
+        return name in _store().layers()
+    except STORE_ERRORS:
+        return True   # the store is down: say so, not "no data"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

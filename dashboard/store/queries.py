@@ -524,3 +524,32 @@ def zone_labels(zone_ids: tuple[str, ...], names: Mapping[str, str], sep: str = 
     """``("lize", "hexi")`` → ``"丽泽金融商务区、河西地区"`` (names joined by ``sep``)."""
     return sep.join(names.get(z, z) for z in zone_ids)
 
+
+
+# ---------------------------------------------------------------- enterprise needs (企业诉求)
+NEED_CATEGORY_ORDER: tuple[str, ...] = ("land", "finance", "talent", "permits", "premises", "policy", "other")
+
+
+def needs_by_category(breakdown: pd.DataFrame, level: str, key: str) -> pd.DataFrame:
+    """One area's (``level`` zone / street / station, ``key``) rows of ``needs_breakdown`` per
+    category (not ``all``), in the catalogue's order: category, needs, open, closed, overdue,
+    closure_rate, median_days_open. Empty when the area has no need."""
+    columns = ["category", "needs", "open", "closed", "overdue", "closure_rate", "median_days_open"]
+    if breakdown is None or breakdown.empty:
+        return pd.DataFrame(columns=columns)
+    rows = breakdown[(breakdown["level"] == level) & (breakdown["key"] == key) & (breakdown["category"] != "all")]
+    order = {c: i for i, c in enumerate(NEED_CATEGORY_ORDER)}
+    rows = rows.assign(_order=rows["category"].map(order).fillna(len(order)))
+    return rows.sort_values("_order", kind="stable")[columns].reset_index(drop=True)
+
+
+def oldest_open_needs(needs: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` open needs open longest (``days_open`` descending, then ``raised_at``, ``need_id``);
+    the needs layer's columns, a new frame."""
+    if needs is None or needs.empty or "status" not in needs:
+        return pd.DataFrame(needs).iloc[0:0] if needs is not None else pd.DataFrame()
+    open_ = pd.DataFrame(needs[needs["status"].eq("open").fillna(False).to_numpy(bool)])
+    days = pd.to_numeric(open_.get("days_open"), errors="coerce")
+    open_ = open_.assign(_days=days.to_numpy())
+    open_ = open_.sort_values(["_days", "raised_at", "need_id"], ascending=[False, True, True], kind="stable")
+    return open_.drop(columns="_days").head(n).reset_index(drop=True)

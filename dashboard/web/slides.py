@@ -45,6 +45,14 @@ def kpis_html(items: Sequence[Kpi], columns: int = 2) -> str:
     return f'<div class="mt-kpis" style="--mt-cols:{columns}" data-testid="mt-kpis">{"".join(cells)}</div>'
 
 
+def needs_line_html(text: str) -> str:
+    """A zone slide's 企业诉求 line under its KPIs (nothing when the zone has no need)."""
+    if not text:
+        return ""
+    return (f'<div class="mt-needs" data-testid="mt-needs" style="margin-top:.7rem;font-size:1.05rem;'
+            f'line-height:1.45">{html.escape(text)}</div>')
+
+
 def comparison_html(rows: Sequence[Mapping[str, str]], metrics: Sequence[str], lang: str, policy: HotlineRate) -> str:
     """The overview slide's zone table: number and colour, name, one column per metric."""
     e = html.escape

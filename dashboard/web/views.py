@@ -135,6 +135,41 @@ def stations_for_map(points: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
     return out
 
 
+def needs_for_map(points: gpd.GeoDataFrame, limit_days: float, long_days: float, lang: str) -> gpd.GeoDataFrame:
+    """Located open needs with ``age`` (fresh: open ≤ ``limit_days``; overdue; long: open more
+    than ``long_days``) and an escaped ``tip`` (id, enterprise, category, days open, owner unit;
+    never the need's text, which is personal data)."""
+    open_ = points[points["status"].eq("open").fillna(False).to_numpy(bool)]
+    days = pd.to_numeric(open_["days_open"], errors="coerce").fillna(0).to_numpy(float)
+    out = open_[["geometry"]].copy()
+    out["age"] = np.where(days > long_days, "long", np.where(days > limit_days, "overdue", "fresh"))
+    category = [i18n.enum_label("need_category", c, lang) for c in open_["category"]]
+    unit = " days" if lang == "en" else " 天"
+    out["tip"] = [f"<b>{esc(n)}</b> · {esc(e)}<br>{esc(c)} · {esc(f'{d:,.0f}')}{esc(unit)}<br>{esc(o)}"
+                  for n, e, c, d, o in zip(open_["need_id"], open_["enterprise_name"], category, days,
+                                           open_["owner_unit"])]
+    return out
+
+
+def ports_for_map(stations: gpd.GeoDataFrame, breakdown: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Located 先丰港 with their open needs (``needs_breakdown`` station rows, category ``all``):
+    ``radius`` 5 px plus the square root of the open count (an area follows the workload) and an
+    escaped ``tip``."""
+    ports = stations[stations["kind"].eq("enterprise").fillna(False).to_numpy(bool)]
+    rows = breakdown[(breakdown["level"] == "station") & (breakdown["category"] == "all")] \
+        if len(breakdown) else breakdown
+    open_by = rows.set_index("key")["open"] if len(rows) else pd.Series(dtype=float)
+    overdue_by = rows.set_index("key")["overdue"] if len(rows) else pd.Series(dtype=float)
+    n_open = ports["station_id"].map(open_by).fillna(0).to_numpy(float)
+    n_overdue = ports["station_id"].map(overdue_by).fillna(0).to_numpy(float)
+    out = ports[["geometry"]].copy()
+    out["radius"] = (5 + 2 * np.sqrt(n_open)).round(1)
+    label = ("open needs", "overdue") if lang == "en" else ("办理中诉求", "超期")
+    out["tip"] = [f"<b>{esc(n)}</b><br>{esc(label[0])} {esc(f'{o:,.0f}')} · {esc(label[1])} {esc(f'{v:,.0f}')}"
+                  for n, o, v in zip(ports["name"], n_open, n_overdue)]
+    return out
+
+
 def project_table(projects: pd.DataFrame, zone_names: Mapping[str, str], lang: str) -> pd.DataFrame:
     """The project table: labelled columns, enum codes as labels, zones as names, dates as dates,
     and how far behind plan a project is (needs ``zones``, a tuple per row:

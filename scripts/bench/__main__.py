@@ -89,8 +89,8 @@ def floor_build(source: Path, write: Callable[[str, object], None]) -> float:
     zones = boundaries.load_zones()[["zone_id", "geometry"]]
     started = time.perf_counter()
     for path in sorted(source.iterdir()):
-        if path.suffix not in (".csv", ".xlsx") or path.name.startswith("."):
-            continue
+        if path.suffix not in (".csv", ".xlsx") or path.name.startswith(".") or path.stem == "needs":
+            continue   # (the needs have no coordinates: placed at their enterprises, not by a join)
         frame = _bare_read(path)
         lon = pd.to_numeric(frame["经度"], errors="coerce").to_numpy()
         lat = pd.to_numeric(frame["纬度"], errors="coerce").to_numpy()

@@ -17,7 +17,8 @@ from tests.loaders.conftest import KNOWN, make_source, metres, rejects_by_row, w
 
 ALL_FIXTURES = {"projects_places.csv": "projects.csv", "enterprises_uscc.csv": "enterprises.csv",
                 "stations_points.geojson": "stations.geojson", "hotline_gb18030.csv": "hotline.csv"}
-FIXTURE_LAYERS = tuple(layer for layer in POINT_LAYERS if layer != "communities")  # (test_communities.py)
+# (communities: test_communities.py; needs: test_needs.py)
+FIXTURE_LAYERS = tuple(layer for layer in POINT_LAYERS if layer not in ("communities", "needs"))
 
 
 @pytest.fixture(scope="module")

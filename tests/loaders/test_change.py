@@ -396,7 +396,8 @@ def test_alert_rules_on_the_command_line(builds: dict, tmp_path: Path, capsys: p
     assert written["alert_rules"]["project_newly_delayed"]["enabled"] is False
     assert written["alert_rules"]["investment_behind"] == {**RULES["investment_behind"], "tolerance": 0.5}
     assert written["ranking_weights"] == {"response": 0.2, "resolution": 0.4, "satisfaction": 0.4}
-    assert set(written["alerts"]) == {"hotline_surge", "rate_drop", "project_newly_delayed", "investment_behind"}
+    assert set(written["alerts"]) == {"hotline_surge", "rate_drop", "project_newly_delayed", "investment_behind",
+                                      "needs_overdue_growing"}
     rules.write_text("[hotline_surge]\nratio = -1\n", encoding="utf-8")
     assert main(args) == 2
     assert "ratio" in capsys.readouterr().err

@@ -35,9 +35,10 @@ def test_derived_lists() -> None:
     assert "zone" not in STORE_COLUMNS["projects"] and "zone" in [c.name for c in INPUT_COLUMNS["projects"]]
     assert TABLE_COLUMNS["zone_members"] == ("layer", "record_id", "zone_id")
     assert PERSONAL_COLUMNS["enterprises"] == ("contact_person", "contact_phone")
-    assert not any(PERSONAL_COLUMNS[layer] for layer in POINT_LAYERS if layer != "enterprises")
+    assert PERSONAL_COLUMNS["needs"] == ("summary",)
+    assert not any(PERSONAL_COLUMNS[layer] for layer in POINT_LAYERS if layer not in ("enterprises", "needs"))
     assert RECORD_ID == {"projects": "project_id", "enterprises": "uscc", "stations": "station_id",
-                         "hotline": "case_id", "communities": "community_id"}
+                         "hotline": "case_id", "communities": "community_id", "needs": "need_id"}
 
 
 def test_plan_dates_have_their_own_headers() -> None:
