@@ -213,3 +213,17 @@ def test_a_street_scope_has_no_zone_page_and_a_district_context_only(scoped_site
     cards = {m.label: m.value for m in at.metric}
     assert cards["重大项目数"] == f"{total} 个"     # the 全区 figure stays whole, as context
     assert any("数据范围：太平桥街道" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("entries", [[LIZE], [STREET]], ids=["zone-scoped", "street-scoped"])
+def test_the_needs_download_preview_holds_only_needs_in_scope(scoped_site, entries: list[str]) -> None:  # noqa: ANN001
+    sc = scoped_site["use"](entries)
+    needs = pyogrio.read_dataframe(scoped_site["store"], layer="needs", columns=["need_id", "street"],
+                                   read_geometry=False)
+    members = pyogrio.read_dataframe(scoped_site["store"], layer="zone_members", read_geometry=False)
+    inside = set(sc.point_rows(needs, "need_id", members[members["layer"] == "needs"])["need_id"])
+    at = run_page("downloads", {"layer": "needs"})
+    assert not at.exception, [e.value for e in at.exception]
+    sent = _sent(at)
+    shown = {n for n in needs["need_id"] if n in sent}
+    assert shown and shown <= inside, sorted(shown - inside)[:5]
