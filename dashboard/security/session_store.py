@@ -69,7 +69,7 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     """What the server keeps of a session id (or a display token): its SHA-256, hex."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return hashlib.sha256(str(token).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -485,7 +485,8 @@ def _sign_in_from_header(settings: Settings, users: Mapping[str, User]) -> None:
 
 
 # ---------------------------------------------------------------- a sign-in attempt
-_ERRORS = {"notice_failed", "notice_locked", "notice_audit_down", "notice_header_unknown", "notice_record_down"}
+_ERRORS = {"notice_failed", "notice_locked", "notice_audit_down", "notice_header_unknown", "notice_record_down",
+           "notice_sessions_down", "notice_display_refused"}
 
 
 def attempt(settings: Settings, users: Mapping[str, User], name: str, password: str) -> None:

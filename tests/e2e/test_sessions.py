@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from dashboard.security import session_store
-from tests.e2e.harness import REPO_ROOT, SCREENSHOTS, AppServer, SignInServer, signed_in
+from tests.e2e.harness import REPO_ROOT, SCREENSHOTS, AppServer, SignInServer, signed_in, store_copy, users_file
 
 pytestmark = pytest.mark.e2e
 
@@ -136,29 +138,82 @@ def test_a_forged_or_foreign_cookie_shows_the_form_and_is_recorded(server, conte
     assert {"cookie unknown", "cookie foreign", "cookie malformed"} <= details, details
 
 
-def test_a_restart_of_the_server_keeps_the_sign_in(tmp_path, browser):  # noqa: ANN001
+def test_another_process_and_a_restart_accept_the_sign_in(tmp_path, browser):  # noqa: ANN001
+    """Two processes on the same store (as behind nginx) and a restart: the cookie is checked
+    against the shared session file, so each accepts it. Cookies do not depend on the port."""
     srv = SignInServer(tmp_path)
+    env = {"DASHBOARD_STORE": str(srv.store), "DASHBOARD_USERS": str(srv.users)}
+    other = AppServer(env, tmp_path / "other.log")
     srv.wait()
+    other.wait()
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    again = None
     try:
         page = ctx.new_page()
         signed_in(page, "t_leader", url=srv.url + "/quality")
         is_signed_in(page, "t_leader")
         wait_cookie(ctx, page)
-        srv.stop()
-        again = AppServer({"DASHBOARD_STORE": str(srv.store), "DASHBOARD_USERS": str(srv.users)},
-                          tmp_path / "again.log")
+        second = ctx.new_page()
+        second.goto(other.url + "/ranking")           # the other process
+        is_signed_in(second, "t_leader")
+        srv.stop()                                    # and a restart of the first
+        again = AppServer(env, tmp_path / "again.log")
         again.wait()
-        try:
-            cookie = session_cookie(ctx)
-            ctx.add_cookies([{"name": cookie["name"], "value": cookie["value"], "url": again.url}])  # its port
-            page.goto(again.url + "/quality")
-            is_signed_in(page, "t_leader")
-        finally:
-            again.stop()
+        page.goto(again.url + "/quality")
+        is_signed_in(page, "t_leader")
+        # signed out on one process: the other one's tab is signed out at its next click
+        page.locator('[data-testid="stPopover"]').get_by_text("t_leader").click()
+        page.get_by_role("button", name="退出登录").click()
+        on_form(page)
+        second.locator('[data-testid="stButtonGroup"]').get_by_text("English").click()
+        on_form(second)
     finally:
         ctx.close()
-        srv.stop()
+        for server in (srv, other, again):
+            if server is not None:
+                server.stop()
+
+
+def test_two_processes_behind_nginx_accept_the_same_sign_in(tmp_path, browser):  # noqa: ANN001
+    """``scripts/serve.py run 2`` (what ``bash scripts/dev.sh serve 2`` runs) on a GeoPackage store
+    behind sign-in: signed in through nginx on one process, the routing cookie moved to the other
+    process, and the next page load, served by that other process, is still signed in."""
+    from tests.e2e.test_nginx_deploy import _free_ports, _nginx
+    _nginx()
+    store, users = store_copy(tmp_path), users_file(tmp_path / "users.json")
+    listen, *ports = _free_ports(3)
+    run_dir = tmp_path / "run"
+    log = tmp_path / "serve.out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASHBOARD_")}
+    env.update(DASHBOARD_STORE=str(store), DASHBOARD_USERS=str(users))
+    proc = subprocess.Popen([sys.executable, "scripts/serve.py", "run", "2", "--listen", f"127.0.0.1:{listen}",
+                             "--ports", ",".join(map(str, ports)), "--run-dir", str(run_dir)],
+                            cwd=REPO_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    try:
+        deadline = time.time() + 120
+        while "Serving 2 dashboard processes" not in log.read_text():
+            assert proc.poll() is None and time.time() < deadline, log.read_text()[-3000:]
+            time.sleep(0.3)
+        url = f"http://127.0.0.1:{listen}"
+        page = ctx.new_page()
+        first = page.goto(url + "/quality").headers.get("x-upstream")
+        signed_in(page, "t_analyst")
+        is_signed_in(page, "t_analyst")
+        wait_cookie(ctx, page)
+        route = next(c for c in ctx.cookies() if c["name"] == "fengtai_route")
+        other = next(p for p in ports if not first.endswith(f":{p}"))
+        ctx.add_cookies([{**route, "value": str(other)}])
+        served = page.goto(url + "/projects").headers.get("x-upstream")
+        assert served.endswith(f":{other}") and served != first, (first, served)
+        is_signed_in(page, "t_analyst")
+    finally:
+        ctx.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 # ---------------------------------------------------------------- display links
@@ -190,7 +245,8 @@ def test_a_display_link_opens_the_meeting_only_and_stops_when_revoked(server, co
     page.screenshot(path=str(SCREENSHOTS / "display_meeting_1366x768.png"))
 
     token = link.split("display=")[1].split("&")[0]
-    for path in ("/downloads", "/projects", "/audit", "/"):
+    from dashboard.web.pages import PAGES
+    for path in ["/" + spec.url_path for spec in PAGES if spec.key != "meeting"]:   # every other page
         other = context.new_page()
         other.goto(f"{server.url}{path}?display={token}")
         expect(other.get_by_text(REFUSED_PAGE)).to_be_visible(timeout=60_000)

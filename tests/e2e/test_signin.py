@@ -36,11 +36,11 @@ PATHS = {key: "/" + (spec.url_path or "") + ("?zone=lize" if key == "zone" else 
 # The meeting page hides Streamlit's chrome (no heading, no navigation): the role walk below
 # checks it on its own (test_every_role_opens_the_meeting); the sign-in check covers it too.
 WALKED = {key: path for key, path in PATHS.items() if key != "meeting"}
-ALLOWED = {   # the table (meeting joins once it is a page)
-    "leader": {"overview", "zone", "projects", "quality", "meeting"},
-    "planner": {"overview", "zone", "projects", "quality", "meeting", "downloads"},
-    "analyst": {"overview", "zone", "projects", "quality", "meeting", "downloads"},
-    "admin": {"overview", "zone", "projects", "quality", "meeting", "downloads", "audit"},
+ALLOWED = {   # the table (meeting and ranking joined once they were pages)
+    "leader": {"overview", "zone", "projects", "ranking", "quality", "meeting"},
+    "planner": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
+    "analyst": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
+    "admin": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads", "audit"},
 }
 REFUSED_PAGE = "无权打开此页面"
 
