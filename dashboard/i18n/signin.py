@@ -9,9 +9,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "signin_password": ("密码", "Password"),
     "signin_button": ("登录", "Sign in"),
     "signin_lock_rule": ("连续 {n} 次登录失败将锁定账户 {minutes} 分钟；第 2 次失败后每次尝试都会放慢。"
-                         "{idle} 分钟无操作将自动退出登录。",
+                         "{idle} 分钟无操作或登录满 {hours} 小时将自动退出登录。",
                          "{n} failed sign-ins in a row lock the account for {minutes} minutes; after the second "
-                         "failure each attempt is slowed down. After {idle} minutes without use you are signed out."),
+                         "failure each attempt is slowed down. After {idle} minutes without use, or {hours} hours "
+                         "after signing in, you are signed out."),
     "signin_no_users": ("尚未创建任何用户：请管理员运行 python -m dashboard.users add 名称 --role admin。",
                         "No users yet: an administrator runs python -m dashboard.users add NAME --role admin."),
     "notice_failed": ("用户名或密码不正确。", "Wrong username or password."),

@@ -44,7 +44,7 @@ COOKIE_PREFIX = "fengtai_session_"
 VERSION = "v1"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")      # token_urlsafe(32)
 DEPLOYMENT_PATTERN = re.compile(r"^[a-f0-9]{16}$")
-KEEP_ENDED_SECONDS = 30 * 24 * 3600                     # ended rows are forgotten after 30 days
+KEEP_SECONDS = 32 * 24 * 3600   # rows older than this are forgotten (longer than any absolute limit allowed)
 
 # why a session ended (the ``end_reason`` column)
 SIGNOUT, IDLE, EXPIRED, ACCOUNT_CHANGED, ADMIN = "signout", "idle", "expired", "account_changed", "admin"
@@ -182,7 +182,7 @@ class SessionStore:
         with self._db() as conn:
             conn.execute(f"INSERT INTO sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
                          (row.id_hash, row.user, row.stamp, row.created, row.last_seen, row.client))
-            conn.execute("DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?", (at - KEEP_ENDED_SECONDS,))
+            conn.execute("DELETE FROM sessions WHERE created < ?", (at - KEEP_SECONDS,))
         return token, row
 
     def get(self, id_hash: str) -> Session | None:

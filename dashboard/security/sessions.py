@@ -340,6 +340,10 @@ def _start_session(settings: Settings, user: User, via: str) -> str | None:
             return None
         values.update({SESSION_HASH: row.id_hash, SESSION_TOKEN: token, SESSION_TOUCHED: row.last_seen})
         ref = row.id_hash[:8]
+        try:
+            sweep(settings)
+        except SessionStoreError as exc:
+            print(f"dashboard: {exc}", file=sys.stderr)
     st.session_state.update(values)
     st.session_state.pop(SESSION_NOTICE, None)
     return ref
@@ -417,8 +421,24 @@ def _display_viewer(settings: Settings) -> Viewer | None:
 
 
 # ---------------------------------------------------------------- the admins' list of sessions
+def sweep(settings: Settings) -> int:
+    """Mark ended (and record) the sessions past a limit that no tab came back to: a browser
+    closed at night ends in the log too. Run at each sign-in and when admins list sessions."""
+    store = session_store.store_for_settings(settings)
+    t, ended = now(), 0
+    for row in store.open_sessions():
+        status = row.status(t, idle_seconds(settings), absolute_seconds(settings))
+        if status in (session_store.IDLE, session_store.EXPIRED) and store.end(row.id_hash, status, t):
+            ended += 1
+            event = "idle_signout" if status == session_store.IDLE else "session_expired"
+            _record_quietly(settings, audit.Entry(event, user=row.user, client=row.client,
+                                                  detail=f"session {row.id_hash[:8]}: {status}, no tab came back"))
+    return ended
+
+
 def session_rows(settings: Settings) -> list[dict]:
     """The open sessions (never their ids): reference, user, created, last seen, client, status."""
+    sweep(settings)
     t = now()
     rows = []
     for row in session_store.store_for_settings(settings).open_sessions():

@@ -100,7 +100,7 @@ def sign_in_form(settings: Settings, users: Mapping[str, User]) -> None:
             key, values = notice
             (st.error if key in _ERRORS else st.info)(ui.t(key, **values))
         st.caption(ui.t("signin_lock_rule", n=LOCK_AFTER, minutes=LOCK_SECONDS // 60,
-                        idle=f"{settings.idle_minutes:g}"))
+                        idle=f"{settings.idle_minutes:g}", hours=f"{settings.session_hours:g}"))
         if not users:
             st.warning(ui.t("signin_no_users"))
 

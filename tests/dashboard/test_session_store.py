@@ -228,6 +228,14 @@ def test_an_idle_session_is_marked_ended(site, clock):
                for e in at.get("html")), "the page deletes the cookie"
 
 
+def test_sessions_no_tab_came_back_to_are_ended_and_recorded(site, clock):
+    _, row = site["sessions"].start("t_locked", "old stamp", "10.9.9.9", at=T0 - 3600)
+    run_signed_in("overview", {}, "t_leader")   # any sign-in sweeps
+    assert site["sessions"].get(row.id_hash).end_reason == "idle"
+    entries = site["log"].read(users=["t_locked"])
+    assert "idle_signout" in set(entries["event"]) and "no tab came back" in " ".join(entries["detail"])
+
+
 def test_a_disabled_users_open_session_ends_at_once(site, clock, monkeypatch):
     at = run_signed_in("overview", {}, "t_analyst")
     id_hash = at.session_state[auth.SESSION_HASH]

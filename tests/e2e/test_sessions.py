@@ -91,6 +91,11 @@ def test_reload_new_tab_typed_url_and_back_stay_signed_in(server, context):
     tab = context.new_page()                           # a second tab, a shared link
     tab.goto(server.url + "/zone?zone=lize")
     is_signed_in(tab, "t_analyst")
+    linked = context.new_page()                        # a link on another site (an e-mail, the portal)
+    linked.set_content(f'<a id="go" href="{server.url}/ranking">在看板中打开</a>')
+    linked.click("#go")
+    linked.wait_for_url("**/ranking*")
+    is_signed_in(linked, "t_analyst")   # SameSite=Strict: the page's own websocket carries the cookie
     events = server.audit()
     mine = events[events["user"] == "t_analyst"]
     assert list(mine["event"]).count("session_start") == 1, "one sign-in, one session, however many tabs"
