@@ -186,13 +186,22 @@ def read_users(path: str | Path) -> dict[str, User]:
                           f'"format": "{FORMAT}"); 请用 python -m dashboard.users 管理')
     out = {}
     for name, entry in raw["users"].items():
-        if not isinstance(entry, dict) or entry.get("role") not in ROLES:
+        if not isinstance(entry, dict) or entry.get("role") not in ROLES or not _scopes_ok(entry.get("scopes")):
             raise ConfigError(f"用户文件 {path} 中的用户 {name!r} 无效 (invalid entry)")
         out[name] = User(name=name, role=entry["role"], grants=tuple(entry.get("grants") or ()),
                          password=entry.get("password"), disabled=bool(entry.get("disabled")),
                          created=str(entry.get("created", "")), changed=str(entry.get("changed", "")),
                          scopes=tuple(str(x) for x in entry.get("scopes") or ()))
     return out
+
+
+def _scopes_ok(scopes: object) -> bool:
+    if scopes is None:
+        return True
+    try:
+        return isinstance(scopes, list) and all(parse_scope(x) for x in scopes)
+    except ValueError:
+        return False
 
 
 def _dump(users: Mapping[str, User]) -> str:

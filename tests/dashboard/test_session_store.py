@@ -292,3 +292,13 @@ def test_a_session_file_that_cannot_be_written_refuses_sign_in_without_raising(s
     at.run()
     sign_in(at, "t_leader")
     assert not at.exception and on_form(at) and any("会话文件" in e.value for e in at.error)
+
+
+def test_a_hand_edited_scope_is_refused_when_the_file_is_read(tmp_path):
+    path = tmp_path / "u.json"
+    users.add_user(path, "li", "leader", (), "long enough passphrase", ("zone:lize",))
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["users"]["li"]["scopes"] = ["zone:<script>"]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match="li"):
+        users.read_users(path)

@@ -143,6 +143,34 @@ def test_a_forged_or_foreign_cookie_shows_the_form_and_is_recorded(server, conte
     assert {"cookie unknown", "cookie foreign", "cookie malformed"} <= details, details
 
 
+def test_an_expired_cookie_shows_the_form_and_a_disabled_users_open_tab_is_signed_out(server, context):
+    from dashboard.security import users
+    store = session_store.store_at(str(server.store) + session_store.SUFFIX)
+    leader = users.read_users(server.users)["t_leader"]
+    token, row = store.start("t_leader", users.account_stamp(leader), "10.0.0.9",
+                             at=session_store.now() - 13 * 3600)   # signed in 13 hours ago
+    context.add_cookies([{"name": store.cookie_name(), "value": store.cookie_value(token), "url": server.url}])
+    page = context.new_page()
+    page.goto(server.url + "/quality")
+    on_form(page, timeout=60_000)
+    expect(page.get_by_text("登录已超过 12 小时")).to_be_visible()
+    assert store.get(row.id_hash).end_reason == "expired"
+    wait_cookie(context, page, present=False)
+    # a disabled account's open tab: signed out at its next click
+    signed_in(page, "t_analyst_pii")
+    is_signed_in(page, "t_analyst_pii")
+    users_cli(server, "disable", "t_analyst_pii")
+    try:
+        page.locator('[data-testid="stButtonGroup"]').get_by_text("English").click()
+        on_form(page)
+        assert page.locator('[data-testid="ft-built-at"]').count() == 0
+    finally:
+        users_cli(server, "enable", "t_analyst_pii")
+    events = server.audit()
+    assert "session_expired" in set(events[events["user"] == "t_leader"]["event"])
+    assert "session_end" in set(events[events["subject"] == "t_analyst_pii"]["event"])
+
+
 def test_another_process_and_a_restart_accept_the_sign_in(tmp_path, browser):  # noqa: ANN001
     """Two processes on the same store (as behind nginx) and a restart: the cookie is checked
     against the shared session file, so each accepts it. Cookies do not depend on the port."""
