@@ -8,6 +8,9 @@ Environment variables (see ``shared/spec/data-contract.md``):
   user name a single-sign-on reverse proxy passes in ``DASHBOARD_AUTH_HEADER``, only from the
   addresses in ``DASHBOARD_TRUSTED_PROXIES`` (comma list of IPs or CIDRs).
 - ``DASHBOARD_IDLE_MINUTES``: a signed-in session ends after this long without use (default 30).
+- ``DASHBOARD_SESSION_HOURS``: a sign-in ends this long after it began, however used (default 12).
+- ``DASHBOARD_PUBLIC_URL``: the address users open, for the display links the users command
+  prints (default ``http://localhost:8501``).
 - ``DASHBOARD_BASEMAP``: ``none`` (default, offline) | ``osm`` | ``tianditu`` | ``amap``.
 - ``TIANDITU_KEY``: the Tianditu browser key, required for ``tianditu``.
 """
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 BASEMAP_CHOICES: tuple[str, ...] = ("none", "osm", "tianditu", "amap")
 AUTH_CHOICES: tuple[str, ...] = ("none", "header")
 IDLE_MINUTES_DEFAULT = 30.0
+SESSION_HOURS_DEFAULT = 12.0
+PUBLIC_URL_DEFAULT = "http://localhost:8501"
 
 
 class DashboardError(Exception):
@@ -43,6 +48,8 @@ class Settings:
     auth_header: str | None = None
     trusted_proxies: tuple[str, ...] = ()     # networks, as ``ipaddress.ip_network`` accepts them
     idle_minutes: float = IDLE_MINUTES_DEFAULT
+    session_hours: float = SESSION_HOURS_DEFAULT
+    public_url: str = PUBLIC_URL_DEFAULT
 
     @property
     def open_access(self) -> bool:
@@ -88,7 +95,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     header, proxies = _header_settings(env, auth, users)
     return Settings(store=_clean(env.get("DASHBOARD_STORE")), users=users, auth=auth, basemap=basemap,
                     tianditu_key=key, auth_header=header, trusted_proxies=proxies,
-                    idle_minutes=_idle_minutes(env.get("DASHBOARD_IDLE_MINUTES")))
+                    idle_minutes=_idle_minutes(env.get("DASHBOARD_IDLE_MINUTES")),
+                    session_hours=_session_hours(env.get("DASHBOARD_SESSION_HOURS")),
+                    public_url=_public_url(env.get("DASHBOARD_PUBLIC_URL")))
+
+
+def _session_hours(value: str | None) -> float:
+    text = _clean(value)
+    if text is None:
+        return SESSION_HOURS_DEFAULT
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= 24 * 31:  # also refuses nan
+        raise ConfigError(f"DASHBOARD_SESSION_HOURS={text!r} 无效 (not valid): 需要 0 到 744 之间的小时数 "
+                          "(hours, more than 0 and at most 744)")
+    return hours
+
+
+def _public_url(value: str | None) -> str:
+    text = _clean(value)
+    if text is None:
+        return PUBLIC_URL_DEFAULT
+    if not text.startswith(("http://", "https://")) or any(c in text for c in " ?#\"'<>"):
+        raise ConfigError(f"DASHBOARD_PUBLIC_URL={text!r} 无效 (not valid): 需要 http:// 或 https:// 开头的地址，"
+                          "不带 ? 或 # (an http:// or https:// address without ? or #)")
+    return text.rstrip("/")
 
 
 def _idle_minutes(value: str | None) -> float:

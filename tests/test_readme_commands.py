@@ -34,6 +34,8 @@ SMOKED = {
     "python -m dashboard.users disable": "tests/dashboard/test_users_cli.py::test_add_passwd_disable_enable_list",
     "python -m dashboard.users role": "tests/dashboard/test_users_cli.py::test_add_passwd_disable_enable_list",
     "python -m dashboard.users list": "tests/dashboard/test_users_cli.py::test_the_command_line_reads_a_piped_password",
+    "python -m dashboard.users scope": "tests/dashboard/test_users_cli.py::test_scopes_are_added_changed_cleared_and_recorded",
+    "python -m dashboard.users display": "tests/dashboard/test_users_cli.py::test_display_add_list_revoke",
     "python -m dashboard.brief --store": "tests/dashboard/test_brief.py::test_command_line_writes_the_pdf_without_streamlit",
     "python -m scripts.bench.meeting --bench": "test_meeting_benchmark_runs",
     "python -m scripts.bench.load": "test_load_test_command_starts",

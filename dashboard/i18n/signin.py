@@ -9,9 +9,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "signin_password": ("密码", "Password"),
     "signin_button": ("登录", "Sign in"),
     "signin_lock_rule": ("连续 {n} 次登录失败将锁定账户 {minutes} 分钟；第 2 次失败后每次尝试都会放慢。"
-                         "{idle} 分钟无操作将自动退出登录。",
+                         "{idle} 分钟无操作或登录满 {hours} 小时将自动退出登录。",
                          "{n} failed sign-ins in a row lock the account for {minutes} minutes; after the second "
-                         "failure each attempt is slowed down. After {idle} minutes without use you are signed out."),
+                         "failure each attempt is slowed down. After {idle} minutes without use, or {hours} hours "
+                         "after signing in, you are signed out."),
     "signin_no_users": ("尚未创建任何用户：请管理员运行 python -m dashboard.users add 名称 --role admin。",
                         "No users yet: an administrator runs python -m dashboard.users add NAME --role admin."),
     "notice_failed": ("用户名或密码不正确。", "Wrong username or password."),
@@ -31,6 +32,29 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "Single-sign-on user {name} is not registered here or is disabled."),
     "signed_in_by_proxy": ("经单点登录进入；退出请使用单位门户。", "Signed in through single sign-on; sign out at the portal."),
     "signout": ("退出登录", "Sign out"),
+    "notice_ended_elsewhere": ("已在其他标签页退出登录，或会话已被管理员结束，请重新登录。",
+                               "Signed out in another tab, or the session was ended by an administrator: "
+                               "sign in again."),
+    "notice_expired": ("登录已超过 {hours} 小时，请重新登录。", "Signed in for more than {hours} hours: sign in again."),
+    "notice_sessions_down": ("会话文件无法读写，暂时不能登录。请联系管理员。",
+                             "The session file cannot be read or written, so sign-in is refused for now. "
+                             "Ask an administrator."),
+    "notice_display_refused": ("显示链接无效、已过期或已撤销。", "This display link is not valid, has expired or was revoked."),
+    "notice_display_ended": ("显示链接已撤销或已过期。", "This display link was revoked or has expired."),
+    "display_watermark": ("显示屏 {label}", "Display {label}"),
+    "role_display": ("显示屏", "display"),
+    "a_sessions": ("会话", "Sessions"),
+    "a_sessions_note": ("已登录的会话（每次登录一个，跨标签页与重启保留）。结束会话后，该浏览器的每个标签页在下一次操作时回到登录页。",
+                        "Signed-in sessions (one per sign-in, lasting across tabs and restarts). An ended session "
+                        "returns every tab of that browser to the sign-in form at its next interaction."),
+    "a_sessions_none": ("没有进行中的会话。", "No open sessions."),
+    "a_sessions_pick": ("要结束的会话", "Sessions to end"),
+    "a_sessions_end": ("结束所选会话", "End the chosen sessions"),
+    "a_sessions_ended": ("已结束 {n} 个会话。", "{n} session(s) ended."),
+    "a_session_active": ("进行中", "active"),
+    "a_session_idle": ("已闲置超时", "past the idle limit"),
+    "a_session_expired": ("已超过最长时限", "past the absolute limit"),
+    "ac_ref": ("会话编号", "Session"), "ac_last_seen": ("最近使用", "Last seen"),
     "page_refused": ("你的角色（{role}）无权打开此页面。", "Your role ({role}) may not open this page."),
     "scope_refused": ("{area} 不在你的数据范围（{scope}）内。", "{area} is outside your scope ({scope})."),
     "scope_no_zones": ("你的数据范围（{scope}）不含功能区：功能区页面只对功能区或全区范围的用户显示数据。",
@@ -74,5 +98,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ac_rows": ("行数", "Rows"), "ac_personal_data": ("个人信息", "Personal data"), "ac_detail": ("说明", "Detail"),
     "ac_client": ("来源地址", "Client"), "ac_name": ("用户名", "Name"), "ac_grants": ("授权", "Grants"),
     "ac_status": ("状态", "Status"), "ac_created": ("创建时间", "Created"), "ac_changed": ("修改时间", "Changed"),
+    "ac_scopes": ("数据范围", "Scopes"),
     "language": ("语言 Language", "语言 Language"),
 }

@@ -1,5 +1,6 @@
 """审计与用户 Audit and users (``/audit``, admins only): the audit trail with filters and a CSV
-export, and the users of the users file (never their password hashes)."""
+export, the open sessions (an admin may end them), and the users of the users file (never
+their password hashes)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -10,12 +11,14 @@ import streamlit as st
 from dashboard import i18n
 from dashboard.exports.writers import ExportInfo, neutralise_formulas
 from dashboard.security import access, audit, sessions
+from dashboard.security.session_store import SessionStoreError
 from dashboard.security.users import listing
 from dashboard.store import data
 from dashboard.web import ui
 
 LIMIT = 10_000
 A_PERIOD, A_USER, A_EVENT, A_LAYER, A_EXPORT = "a_period", "a_user", "a_event", "a_layer", "a_export"
+A_SESSIONS_PICK, A_SESSIONS_END = "a_sessions_pick", "a_sessions_end"
 
 
 def _local(stamp: pd.Series) -> pd.Series:
@@ -70,22 +73,56 @@ def _users_tab(lang: str) -> None:
     if path is None:
         st.info(ui.t("a_no_users_file"))
         return
-    rows = pd.DataFrame(listing(path, sessions.now()), columns=["name", "role", "grants", "status", "created", "changed"])
+    rows = pd.DataFrame(listing(path, sessions.now()),
+                        columns=["name", "role", "grants", "scopes", "status", "created", "changed"])
     rows["status"] = [ui.t("a_status_active") if s == "active" else ui.t("a_status_disabled") if s == "disabled"
                       else ui.t("a_status_locked", until=s.removeprefix("locked until ")) for s in rows["status"]]
     st.dataframe(_labelled(rows, lang), hide_index=True, width="stretch")
+
+
+def _end_chosen() -> None:
+    """The end button's callback: end the chosen sessions (each recorded)."""
+    chosen = st.session_state.get(A_SESSIONS_PICK) or []
+    n = sessions.end_sessions(data.settings(), [c.split(" ", 1)[0] for c in chosen])
+    st.session_state[A_SESSIONS_PICK] = []
+    st.toast(ui.t("a_sessions_ended", n=n))
+
+
+def _sessions_tab(lang: str) -> None:
+    st.caption(ui.t("a_sessions_note"))
+    try:
+        rows = sessions.session_rows(data.settings())
+    except SessionStoreError as exc:
+        st.error(str(exc))
+        return
+    if not rows:
+        st.info(ui.t("a_sessions_none"))
+        return
+    frame = pd.DataFrame(rows, columns=["ref", "user", "created", "last_seen", "client", "status", "id_hash"])
+    for column in ("created", "last_seen"):
+        frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["status"] = [ui.t(f"a_session_{s}") for s in frame["status"]]
+    st.dataframe(_labelled(frame.drop(columns="id_hash"), lang), hide_index=True, width="stretch")
+    # the options carry the full hash (never the session id); they are shown by reference and user
+    labels = {f"{r['id_hash']} {r['user']}": f"{r['ref']} · {r['user']} · {r['client']}" for r in rows}
+    st.multiselect(ui.t("a_sessions_pick"), list(labels), key=A_SESSIONS_PICK, format_func=labels.get,
+                   placeholder=ui.t("a_sessions_pick"))
+    st.button(ui.t("a_sessions_end"), key=A_SESSIONS_END, on_click=_end_chosen, icon=":material/logout:",
+              disabled=not st.session_state.get(A_SESSIONS_PICK))
 
 
 def render() -> None:
     lang = ui.lang()
     ui.page_title("page_audit")
     log = sessions.audit_log(data.settings())
-    tab_log, tab_users = st.tabs([ui.t("a_log"), ui.t("a_users")])
+    tab_log, tab_sessions, tab_users = st.tabs([ui.t("a_log"), ui.t("a_sessions"), ui.t("a_users")])
     with tab_log:
         try:
             _log_tab(log, lang)
         except audit.AuditError as exc:
             st.error(str(exc))
+    with tab_sessions:
+        _sessions_tab(lang)
     with tab_users:
         _users_tab(lang)
 

@@ -256,8 +256,11 @@ def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str,  #
                                key=DOWNLOAD, on_click="ignore", help=font_error or _text("mt_download_help"),
                                disabled=font_error is not None)
         # the slide's last element: its data-slide says the whole slide, strip included, is drawn
+        # (a display link's screen has nowhere else to go: no way out)
+        exit_link = "" if current_viewer().display else \
+            f'<a href="/" target="_self">{html.escape(_text("mt_exit"))}</a>'
         st.markdown(f'<span class="mt-exit" data-testid="mt-done" data-slide="{html.escape(key)}">'
-                    f'<a href="/" target="_self">{html.escape(_text("mt_exit"))}</a></span>', unsafe_allow_html=True)
+                    f'{exit_link}</span>', unsafe_allow_html=True)
 
 
 def _change_summary(lang: str):  # noqa: ANN202 - dashboard.briefing.change.Summary or None

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboard.config import DashboardError, Settings
+from dashboard.security import scope as scope_rules
 from loaders.schema import PERSONAL_COLUMNS
 from loaders.store import redact_target
 
@@ -38,10 +39,12 @@ from loaders.store import redact_target
 ROLES: tuple[str, ...] = ("leader", "planner", "analyst", "admin")   # what the users file may say
 GRANTS: tuple[str, ...] = ("pii",)
 OPEN = "open"   # the viewer when no sign-in is configured (sample only, or DASHBOARD_AUTH=none)
+DISPLAY = "display"   # a wall screen's display link (dashboard.security.displays): the meeting page only
 
 EVERYONE: frozenset[str] = frozenset({*ROLES, OPEN})
 DOWNLOADERS: frozenset[str] = frozenset({"planner", "analyst", "admin", OPEN})
 ADMINS: frozenset[str] = frozenset({"admin"})
+MEETING_VIEWERS: frozenset[str] = EVERYONE | {DISPLAY}   # a display link opens the meeting, nothing else
 PII_ROLES: frozenset[str] = frozenset({"analyst", "admin"})   # the roles the pii grant works for
 
 EVERY_LAYER = "*"
@@ -62,6 +65,17 @@ class AccessError(DashboardError):
     """The configuration does not allow serving this store."""
 
 
+# ---------------------------------------------------------------- scopes (enforced by dashboard.security.scope)
+SCOPE_KINDS: tuple[str, ...] = ("street", "zone")
+
+
+def parse_scope(scope: str) -> tuple[str, str]:
+    """``street:<name>`` / ``zone:<zone_id>`` as ``(kind, value)``; ``ValueError`` for anything else
+    (the one form: :func:`dashboard.security.scope.check`)."""
+    kind, _, value = scope_rules.check(scope if isinstance(scope, str) else "").partition(":")
+    return kind, value
+
+
 @dataclass(frozen=True)
 class Viewer:
     """The person looking at the dashboard in this session.
@@ -74,17 +88,22 @@ class Viewer:
     role: str | None = None
     grants: frozenset[str] = field(default_factory=frozenset)
     signed_in: bool = False
+    scopes: tuple[str, ...] = ()      # "street:<name>" / "zone:<zone_id>"; none: the whole district
+    display: str | None = None        # the label of the display link this viewer came by
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scopes", tuple(":".join(parse_scope(s)) for s in self.scopes))
 
     def can_see_personal_data(self) -> bool:
         """Personal data in full needs the ``pii`` grant on a role it works for (analyst, admin)."""
-        return self.role in PII_ROLES and "pii" in self.grants
+        return self.role in PII_ROLES and "pii" in self.grants and self.display is None
 
     @property
     def personal(self) -> str:
-        """``full``, ``masked`` (signed in, no grant) or ``omitted`` (nobody signed in)."""
+        """``full``, ``masked`` (signed in, no grant) or ``omitted`` (nobody signed in, or a display link)."""
         if self.can_see_personal_data():
             return PERSONAL_FULL
-        return PERSONAL_MASKED if self.signed_in else PERSONAL_OMITTED
+        return PERSONAL_MASKED if self.signed_in and self.display is None else PERSONAL_OMITTED
 
 
 OPEN_VIEWER = Viewer(name="anonymous", role=OPEN)

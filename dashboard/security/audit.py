@@ -57,6 +57,15 @@ EVENTS: dict[str, tuple[str, str]] = {
     "user_disable": ("停用用户", "user disabled"),
     "user_enable": ("启用用户", "user enabled"),
     "user_role": ("修改角色", "role changed"),
+    "user_scope": ("修改数据范围", "scopes changed"),
+    "session_start": ("会话开始", "session started"),
+    "session_end": ("会话结束", "session ended"),
+    "session_expired": ("会话到期", "session expired (absolute limit)"),
+    "session_refused": ("拒绝无效会话", "session cookie refused"),
+    "display_add": ("新增显示链接", "display link added"),
+    "display_revoke": ("撤销显示链接", "display link revoked"),
+    "display_open": ("显示链接打开", "display link opened"),
+    "display_refused": ("拒绝显示链接", "display link refused"),
 }
 COLUMNS: tuple[str, ...] = ("at", "user", "role", "event", "subject", "page", "layer", "filters", "format", "crs",
                             "rows", "personal_data", "detail", "client")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 SCOPE_PATTERN = re.compile(r"^(street|zone):(.+)$")
-ZONE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+ZONE_ID_PATTERN = re.compile(r"^\w{1,64}$")   # as loaders.schema.ZONE_ID_PATTERN (safe in SQL), at most 64
 
 
 class ScopeError(ValueError):
@@ -42,7 +42,9 @@ def check(entry: str) -> str:
                          f"(a scope is street:<name> or zone:<zone_id>)")
     kind, value = match.group(1), match.group(2).strip()
     if kind == "zone" and not ZONE_ID_PATTERN.match(value):
-        raise ScopeError(f"功能区代码无效：{value!r}（小写字母、数字、下划线）(invalid zone_id)")
+        raise ScopeError(f"功能区代码无效：{value!r}（字母、数字、下划线）(invalid zone_id)")
+    if kind == "street" and (len(value) > 64 or not value.isprintable()):
+        raise ScopeError(f"街镇名称无效：{value!r} (invalid street name)")
     return f"{kind}:{value}"
 
 

@@ -14,11 +14,21 @@ the sign-in form (and nothing else) and returns None. Three ways in:
   ``DASHBOARD_TRUSTED_PROXIES``; the role still comes from the users file. Without a trusted
   header the password form is shown (so an admin can still sign in when the SSO is down).
 
-A session is Streamlit's session (one browser tab's connection): reloading the page starts a
-new one, which signs in again. It ends on logout, after ``DASHBOARD_IDLE_MINUTES`` without a
-page run (a small fragment notices it even when nobody clicks), and when the account is
-disabled or its password changed. The clock (:func:`now`) and the wait (:func:`sleep`) are
-module functions so that tests can move time instead of waiting for it.
+A password sign-in is a lasting session (:mod:`dashboard.security.session_store`): a random
+id in a cookie, its hash in the session file beside the audit log, so it survives a reload, a
+new tab, a typed URL and a restart, and any process accepts it. Streamlit 1.67 reads cookies
+(``st.context.cookies``, from the websocket's opening request) but cannot write them, so the
+cookie is written by a few lines of JavaScript in the page (``dashboard.web.signin``, with
+``st.html(..., unsafe_allow_javascript=True)``): ``SameSite=Strict``, the app's base path,
+``Secure`` under HTTPS; not HttpOnly (script cannot make one). It ends on logout (every tab of
+that browser at its next run), after ``DASHBOARD_IDLE_MINUTES`` without use, after
+``DASHBOARD_SESSION_HOURS`` however used, and when the account is disabled or its password,
+role or scopes change. A session of the trusted header stays Streamlit's own (one tab: the
+proxy names the user again on every connection). A display link (``?display=<token>``,
+:mod:`dashboard.security.displays`) is a viewer of its own, for the meeting page only.
+A small fragment (:func:`still_signed_in`) notices an ending even when nobody clicks.
+The clock (:func:`now`) and the wait (:func:`sleep`) are module functions so that tests can
+move time instead of waiting for it.
 """
 from __future__ import annotations
 
@@ -32,14 +42,16 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.config import Settings
-from dashboard.security import audit
-from dashboard.security.access import OPEN_VIEWER, VIEWER_KEY, Viewer
+from dashboard.security import audit, displays, session_store
+from dashboard.security.access import DISPLAY, OPEN_VIEWER, VIEWER_KEY, Viewer
+from dashboard.security.session_store import SessionStoreError, token_hash
 from dashboard.security.users import (
     LOCK_AFTER,
     LOCK_SECONDS,
     NAME_PATTERN,
     Attempts,
     User,
+    account_stamp,
     attempts_for,
     password_stamp,
     record_failure,
@@ -51,9 +63,15 @@ from dashboard.security.users import (
 # session state (the sign-in's own keys; the page keys live in dashboard/state.py)
 SESSION_USER, SESSION_SEEN, SESSION_STAMP, SESSION_VIA = "_auth_user", "_auth_seen", "_auth_stamp", "_auth_via"
 SESSION_NOTICE, SESSION_FAILURES, SESSION_AUDITED = "_auth_notice", "_auth_failures", "_auth_audited"
+SESSION_HASH, SESSION_TOKEN, SESSION_TOUCHED = "_auth_hash", "_auth_token", "_auth_touched"
+SESSION_DISPLAY = "_auth_display"        # the display token this session came by
+COOKIE_PENDING = "_auth_cookie"          # ("set", name, value, max_age) or ("clear", name, value): for the page
 SIGNIN_FORM, SIGNIN_USER, SIGNIN_PASSWORD = "signin", "signin_user", "signin_password"
 SIGNOUT_BUTTON = "signout"
-KEEP_ON_SIGNOUT = (state.LANG_CHOICE, SESSION_NOTICE, SESSION_FAILURES)
+DISPLAY_PARAM = "display"
+DISPLAY_CHECK_SECONDS = 20.0             # a revoked display link leaves the screen within this (and a run)
+COOKIES_DONE = "_auth_cookies_done"     # digests of cookies this tab saw end or refused (not checked again)
+KEEP_ON_SIGNOUT = (state.LANG_CHOICE, SESSION_NOTICE, SESSION_FAILURES, COOKIES_DONE)
 
 
 def now() -> float:
@@ -110,11 +128,14 @@ def current_viewer() -> Viewer:
 
 def session_viewer(settings: Settings) -> Viewer | None:
     """The viewer of this page run (also kept for :func:`dashboard.security.access.current_viewer`),
-    or None when nobody is signed in: then the caller shows the sign-in form and nothing else."""
+    or None when nobody is signed in: then the caller shows the sign-in form and nothing else.
+    A bad cookie or display token is recorded and answered with the form; it never raises."""
     if not settings.sign_in_required:
         return _set_viewer(OPEN_VIEWER)
     _set_viewer(None)
     users = users_cached(settings.users)
+    if _display_token() is not None or st.session_state.get(SESSION_VIA) == DISPLAY:
+        return _set_viewer(_display_viewer(settings))
     viewer = _session_viewer(settings, users)
     if viewer is None and settings.header_sign_in:
         _sign_in_from_header(settings, users)
@@ -130,14 +151,39 @@ def _set_viewer(viewer: Viewer | None) -> Viewer | None:
     return viewer
 
 
+def _viewer(user: User) -> Viewer:
+    return Viewer(name=user.name, role=user.role, grants=frozenset(user.grants), signed_in=True, scopes=user.scopes)
+
+
+def idle_seconds(settings: Settings) -> float:
+    return settings.idle_minutes * 60
+
+
+def absolute_seconds(settings: Settings) -> float:
+    return settings.session_hours * 3600
+
+
+def _touch_every(settings: Settings) -> float:
+    """How often a run writes its last-seen time (the idle limit is minutes; a write per click is not needed)."""
+    return min(15.0, idle_seconds(settings) / 6)
+
+
 def _session_viewer(settings: Settings, users: Mapping[str, User]) -> Viewer | None:
-    name = st.session_state.get(SESSION_USER)
-    if name is None:
+    if st.session_state.get(SESSION_VIA) == "header":
+        return _header_session_viewer(settings, users)
+    try:
+        return _stored_session_viewer(settings, users)
+    except SessionStoreError as exc:
+        print(f"dashboard: {exc}", file=sys.stderr)
+        _end_session("notice_sessions_down")
         return None
+
+
+def _header_session_viewer(settings: Settings, users: Mapping[str, User]) -> Viewer | None:
+    """A session of the trusted header: this tab's own, as before lasting sessions."""
+    name = st.session_state.get(SESSION_USER)
     user = users.get(name)
-    via = st.session_state.get(SESSION_VIA)
-    if user is None or user.disabled or (via == "password" and st.session_state.get(SESSION_STAMP)
-                                         != password_stamp(user)):
+    if user is None or user.disabled:
         _end_session("notice_account_changed")
         return None
     if idle_expired(settings):
@@ -146,7 +192,121 @@ def _session_viewer(settings: Settings, users: Mapping[str, User]) -> Viewer | N
         _end_session("notice_idle", minutes=f"{settings.idle_minutes:g}")
         return None
     st.session_state[SESSION_SEEN] = now()
-    return Viewer(name=name, role=user.role, grants=frozenset(user.grants), signed_in=True)
+    return _viewer(user)
+
+
+def _cookie_value(store: session_store.SessionStore) -> str | None:
+    """This deployment's session cookie as the browser sent it when this tab connected."""
+    try:
+        value = st.context.cookies.get(store.cookie_name())
+    except Exception:  # noqa: BLE001 - no client context (a test run): no cookie
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _stored_session_viewer(settings: Settings, users: Mapping[str, User]) -> Viewer | None:
+    store = session_store.store_for_settings(settings)
+    id_hash = st.session_state.get(SESSION_HASH)
+    adopted = None
+    if id_hash is None:
+        cookie = _cookie_value(store)
+        if cookie is None:
+            return None
+        check = store.check_cookie(cookie)
+        if check.status != session_store.OK:
+            _refuse_cookie(settings, store, cookie, check)
+            return None
+        row, adopted = check.session, cookie
+        id_hash = row.id_hash
+    else:
+        row = store.get(id_hash)
+        if row is None or row.ended_at is not None:   # signed out in another tab, by an admin, the command line
+            return _ended(store, None, "notice_ended_elsewhere")
+    t = now()
+    user = users.get(row.user)
+    if user is None or user.disabled or row.stamp != account_stamp(user):
+        if store.end(id_hash, session_store.ACCOUNT_CHANGED, t):
+            _record_quietly(settings, audit.Entry("session_end", user=row.user, role=getattr(user, "role", None),
+                                                  subject=row.user, client=client_address(),
+                                                  detail=f"session {id_hash[:8]}: account changed"))
+        return _ended(store, adopted, "notice_account_changed")
+    status = row.status(t, idle_seconds(settings), absolute_seconds(settings))
+    if status == session_store.IDLE:
+        if store.end(id_hash, session_store.IDLE, t):
+            _record_quietly(settings, audit.Entry("idle_signout", user=row.user, role=user.role, client=client_address(),
+                                                  detail=f"session {id_hash[:8]}: idle > {settings.idle_minutes:g} min"))
+        return _ended(store, adopted, "notice_idle", minutes=f"{settings.idle_minutes:g}")
+    if status == session_store.EXPIRED:
+        if store.end(id_hash, session_store.EXPIRED, t):
+            _record_quietly(settings, audit.Entry("session_expired", user=row.user, role=user.role,
+                                                  client=client_address(),
+                                                  detail=f"session {id_hash[:8]}: > {settings.session_hours:g} h"))
+        return _ended(store, adopted, "notice_expired", hours=f"{settings.session_hours:g}")
+    if adopted is not None:   # a reload, a new tab, a typed URL, a restart: the cookie's session goes on
+        st.session_state.update({SESSION_USER: user.name, SESSION_VIA: "password", SESSION_HASH: id_hash,
+                                 SESSION_TOKEN: None, SESSION_TOUCHED: row.last_seen})
+        st.session_state.pop(SESSION_NOTICE, None)
+    if t - float(st.session_state.get(SESSION_TOUCHED) or 0) >= _touch_every(settings):
+        store.touch(id_hash, t)
+        st.session_state[SESSION_TOUCHED] = t
+    return _viewer(user)
+
+
+def _ended(store: session_store.SessionStore, cookie: str | None, notice: str, **values: str) -> None:
+    """This tab's session has ended: forget it, show the form with ``notice``, delete its cookie."""
+    cookie = cookie or _tab_cookie(store)
+    _end_session(notice, **values)
+    _clear_cookie(store, cookie)
+    return None
+
+
+def _tab_cookie(store: session_store.SessionStore) -> str | None:
+    """The cookie of this tab's session: the one it set at sign-in, else the one it came with."""
+    token = st.session_state.get(SESSION_TOKEN)
+    return store.cookie_value(token) if token else _cookie_value(store)
+
+
+def _refuse_cookie(settings: Settings, store: session_store.SessionStore, cookie: str,
+                   check: session_store.Check) -> None:
+    """A cookie that signs nobody in (forged, tampered, of another deployment, ended): record it
+    once per tab, have the browser forget it, show the form."""
+    row = check.session
+    if token_hash(cookie) in st.session_state.get(COOKIES_DONE, ()):
+        return   # this tab ended it or refused it already
+    _record_quietly(settings, audit.Entry(
+        "session_refused", user=row.user if row else "-", subject=row.user if row else None, client=client_address(),
+        detail=f"cookie {check.status}" + (f" (session {row.id_hash[:8]} {row.end_reason})" if row else "")))
+    _clear_cookie(store, cookie)
+
+
+def _clear_cookie(store: session_store.SessionStore, value: str | None) -> None:
+    """Ask the page to delete the cookie, if it still holds ``value`` (a newer sign-in's is kept);
+    this tab does not look at that cookie again."""
+    if value:
+        st.session_state.setdefault(COOKIES_DONE, set()).add(token_hash(value))
+        st.session_state[COOKIE_PENDING] = ("clear", store.cookie_name(), value)
+
+
+def still_signed_in(settings: Settings) -> bool:
+    """True while this tab's sign-in holds (no write: a check does not count as use). For the
+    idle-watch fragment, which reruns the page when it does not."""
+    via = st.session_state.get(SESSION_VIA)
+    try:
+        if via == DISPLAY:
+            status, _ = displays.check(settings.users, st.session_state.get(SESSION_DISPLAY), now())
+            return status == displays.OK
+        if via == "header":
+            return not idle_expired(settings)
+        id_hash = st.session_state.get(SESSION_HASH)
+        if id_hash is None:
+            return True
+        row = session_store.store_for_settings(settings).get(id_hash)
+    except SessionStoreError:
+        return True   # the page's own run will say so
+    if row is None or row.status(now(), idle_seconds(settings), absolute_seconds(settings)) != "active":
+        return False
+    user = users_cached(settings.users).get(row.user)
+    return user is not None and not user.disabled and row.stamp == account_stamp(user)
 
 
 def keep_alive() -> None:
@@ -157,15 +317,36 @@ def keep_alive() -> None:
 
 
 def idle_expired(settings: Settings) -> bool:
-    """True when this session's last page run is longer ago than the idle time."""
+    """True when this (header) session's last page run is longer ago than the idle time."""
     seen = st.session_state.get(SESSION_SEEN)
     return seen is not None and now() - seen > settings.idle_minutes * 60
 
 
-def _start_session(user: User, via: str) -> None:
-    st.session_state.update({SESSION_USER: user.name, SESSION_SEEN: now(), SESSION_STAMP: password_stamp(user),
-                             SESSION_VIA: via, SESSION_FAILURES: 0})
+def _start_session(settings: Settings, user: User, via: str) -> str | None:
+    """Sign ``user`` in on this tab; a password sign-in is also a lasting session (its id goes
+    to the cookie). Returns the session's short reference, or None when the session file failed."""
+    values = {SESSION_USER: user.name, SESSION_SEEN: now(), SESSION_STAMP: password_stamp(user), SESSION_VIA: via,
+              SESSION_FAILURES: 0}
+    ref = "-"
+    if via == "password":
+        try:
+            store = session_store.store_for_settings(settings)
+            token, row = store.start(user.name, account_stamp(user), client_address(), at=now())
+            cookie = store.cookie_value(token)
+            st.session_state[COOKIE_PENDING] = ("set", store.cookie_name(), cookie, int(absolute_seconds(settings)))
+        except SessionStoreError as exc:
+            print(f"dashboard: {exc}", file=sys.stderr)
+            st.session_state[SESSION_NOTICE] = ("notice_sessions_down", {})
+            return None
+        values.update({SESSION_HASH: row.id_hash, SESSION_TOKEN: token, SESSION_TOUCHED: row.last_seen})
+        ref = row.id_hash[:8]
+        try:
+            sweep(settings)
+        except SessionStoreError as exc:
+            print(f"dashboard: {exc}", file=sys.stderr)
+    st.session_state.update(values)
     st.session_state.pop(SESSION_NOTICE, None)
+    return ref
 
 
 def _end_session(notice: str | None, **values: str) -> None:
@@ -178,13 +359,109 @@ def _end_session(notice: str | None, **values: str) -> None:
 
 
 def sign_out(settings: Settings) -> None:
-    """The logout button's callback."""
+    """The logout button's callback: the lasting session ends for every tab of this browser."""
     name = st.session_state.get(SESSION_USER)
+    id_hash = st.session_state.get(SESSION_HASH)
+    cookie = None
+    if id_hash:
+        try:
+            store = session_store.store_for_settings(settings)
+            store.end(id_hash, session_store.SIGNOUT, now())
+            cookie = _tab_cookie(store)
+        except SessionStoreError as exc:
+            print(f"dashboard: {exc}", file=sys.stderr)
     if name:
         viewer = st.session_state.get(VIEWER_KEY)
         _record_quietly(settings, audit.Entry("signout", user=name, role=getattr(viewer, "role", None),
-                                                     client=client_address()))
+                                              client=client_address(),
+                                              detail=f"session {id_hash[:8]}" if id_hash else None))
     _end_session("notice_signed_out")
+    if cookie:
+        _clear_cookie(session_store.store_for_settings(settings), cookie)
+
+
+# ---------------------------------------------------------------- display links
+def _display_token() -> str | None:
+    try:
+        token = st.query_params.get(DISPLAY_PARAM)
+    except Exception:  # noqa: BLE001 - no query parameters in this context
+        return None
+    return token if isinstance(token, str) else None
+
+
+def _display_viewer(settings: Settings) -> Viewer | None:
+    """The viewer of a display link (the token in the URL, or the one this tab came by), or None
+    after recording why not (unknown, revoked, expired): then the sign-in form is shown."""
+    token = _display_token() or st.session_state.get(SESSION_DISPLAY)
+    status, display = displays.check(settings.users, token, now())
+    client = client_address()
+    if status != displays.OK:
+        key = ("display_refused", token_hash(token or "")[:16], status)
+        record_once(settings, key, audit.Entry(
+            "display_refused", user=f"display:{display.label}" if display else "-", role=DISPLAY,
+            subject=display.label if display else None, client=client, detail=f"display link {status}"))
+        was_display = st.session_state.get(SESSION_VIA) == DISPLAY
+        if was_display:
+            _end_session("notice_display_ended")
+        else:
+            st.session_state[SESSION_NOTICE] = ("notice_display_refused", {})
+        return None
+    if st.session_state.get(SESSION_DISPLAY) != token or st.session_state.get(SESSION_VIA) != DISPLAY:
+        try:
+            record(settings, audit.Entry("display_open", user=f"display:{display.label}", role=DISPLAY,
+                                         subject=display.label, client=client,
+                                         detail=f"zone={display.zone or '-'}"))
+        except audit.AuditError:
+            st.session_state[SESSION_NOTICE] = ("notice_audit_down", {})
+            return None
+        st.session_state.update({SESSION_USER: f"display:{display.label}", SESSION_VIA: DISPLAY,
+                                 SESSION_DISPLAY: token})
+    scopes = (f"zone:{display.zone}",) if display.zone else ()
+    return Viewer(name=display.label, role=DISPLAY, signed_in=True, scopes=scopes, display=display.label)
+
+
+# ---------------------------------------------------------------- the admins' list of sessions
+def sweep(settings: Settings) -> int:
+    """Mark ended (and record) the sessions past a limit that no tab came back to: a browser
+    closed at night ends in the log too. Run at each sign-in and when admins list sessions."""
+    store = session_store.store_for_settings(settings)
+    t, ended = now(), 0
+    for row in store.open_sessions():
+        status = row.status(t, idle_seconds(settings), absolute_seconds(settings))
+        if status in (session_store.IDLE, session_store.EXPIRED) and store.end(row.id_hash, status, t):
+            ended += 1
+            event = "idle_signout" if status == session_store.IDLE else "session_expired"
+            _record_quietly(settings, audit.Entry(event, user=row.user, client=row.client,
+                                                  detail=f"session {row.id_hash[:8]}: {status}, no tab came back"))
+    return ended
+
+
+def session_rows(settings: Settings) -> list[dict]:
+    """The open sessions (never their ids): reference, user, created, last seen, client, status."""
+    sweep(settings)
+    t = now()
+    rows = []
+    for row in session_store.store_for_settings(settings).open_sessions():
+        rows.append({"ref": row.id_hash[:8], "user": row.user, "created": datetime.fromtimestamp(row.created),
+                     "last_seen": datetime.fromtimestamp(row.last_seen), "client": row.client,
+                     "status": row.status(t, idle_seconds(settings), absolute_seconds(settings)),
+                     "id_hash": row.id_hash})
+    return rows
+
+
+def end_sessions(settings: Settings, id_hashes: list[str]) -> int:
+    """An admin ends these sessions (each recorded); how many were still open."""
+    admin = current_viewer()
+    store = session_store.store_for_settings(settings)
+    ended = 0
+    for id_hash in id_hashes:
+        row = store.get(id_hash)
+        if row is not None and store.end(id_hash, session_store.ADMIN, now()):
+            ended += 1
+            _record_quietly(settings, audit.Entry("session_end", user=admin.name, role=admin.role, subject=row.user,
+                                                  client=client_address(),
+                                                  detail=f"session {id_hash[:8]} ended by an admin"))
+    return ended
 
 
 def client_address() -> str:
@@ -224,11 +501,12 @@ def _sign_in_from_header(settings: Settings, users: Mapping[str, User]) -> None:
     except audit.AuditError:
         st.session_state[SESSION_NOTICE] = ("notice_audit_down", {})
         return
-    _start_session(user, "header")
+    _start_session(settings, user, "header")
 
 
 # ---------------------------------------------------------------- a sign-in attempt
-_ERRORS = {"notice_failed", "notice_locked", "notice_audit_down", "notice_header_unknown", "notice_record_down"}
+_ERRORS = {"notice_failed", "notice_locked", "notice_audit_down", "notice_header_unknown", "notice_record_down",
+           "notice_sessions_down", "notice_display_refused"}
 
 
 def attempt(settings: Settings, users: Mapping[str, User], name: str, password: str) -> None:
@@ -252,8 +530,13 @@ def attempt(settings: Settings, users: Mapping[str, User], name: str, password: 
         except audit.AuditError:
             st.session_state[SESSION_NOTICE] = ("notice_audit_down", {})
             return
-        _start_session(user, "password")
-        st.rerun()
+        ref = _start_session(settings, user, "password")
+        if ref is not None:
+            _record_quietly(settings, audit.Entry("session_start", user=name, role=user.role, subject=name,
+                                                  client=client, detail=f"session {ref}: idle "
+                                                  f"{settings.idle_minutes:g} min, at most {settings.session_hours:g} h"))
+            st.rerun()
+        return
     after = record_failure(settings.users, key, t)
     st.session_state[SESSION_FAILURES] = session_failures + 1
     why = "no such user" if user is None else "disabled" if user.disabled else "wrong password"

@@ -1,8 +1,12 @@
 """The users file, its password hashes, the sign-in lockout record, and its command line.
 
-``python -m dashboard.users add NAME --role ROLE [--grant pii] | passwd NAME | disable NAME |
-enable NAME | role NAME --role ROLE [--grant pii] | list`` acts on the file that
-``DASHBOARD_USERS`` names (created when missing).
+``python -m dashboard.users add NAME --role ROLE [--grant pii] [--scope street:<name>|zone:<zone_id> ...] |
+passwd NAME | disable NAME | enable NAME | role NAME --role ROLE [--grant pii] |
+scope NAME [--scope ...] | list | display add LABEL [--zone Z] [--expires DAYS] | display list |
+display revoke LABEL`` acts on the file that ``DASHBOARD_USERS`` names (created when missing).
+A new password, a disabled account, another role or other scopes end that user's open
+sessions at once (:mod:`dashboard.security.session_store`). Display links live beside the
+file (:mod:`dashboard.security.displays`).
 A password is read from standard input's first line when it is not a terminal (so a script
 can pipe it), else asked twice without echo; never taken from the command line.
 
@@ -22,15 +26,12 @@ sample's when unset); a change that cannot be recorded is undone.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import getpass
 import json
 import os
 import re
 import sys
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +40,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from dashboard.config import ConfigError, DashboardError
-from dashboard.security.access import GRANTS, PII_ROLES, ROLES
+from dashboard.security.access import GRANTS, PII_ROLES, ROLES, parse_scope
+from dashboard.security.files import locked as _locked
+from dashboard.security.files import write_private
 
 FORMAT = "fengtai-dashboard-users/1"
 NAME_PATTERN = re.compile(r"^[\w.@-]{1,64}$")
@@ -81,10 +84,12 @@ class User:
     disabled: bool = False
     created: str = ""
     changed: str = ""
+    scopes: tuple[str, ...] = ()   # "street:<name>" / "zone:<zone_id>"; none: the whole district
 
     def to_json(self) -> dict:
         return {"role": self.role, "grants": list(self.grants), "password": self.password,
-                "disabled": self.disabled, "created": self.created, "changed": self.changed}
+                "disabled": self.disabled, "created": self.created, "changed": self.changed,
+                "scopes": list(self.scopes)}
 
 
 def _stamp() -> str:
@@ -110,6 +115,21 @@ def check_role(role: str, grants: tuple[str, ...]) -> None:
     if "pii" in grants and role not in PII_ROLES:
         raise UsersError(f"pii 授权只能给予 {' / '.join(sorted(PII_ROLES))} 角色，{role} 不能查看个人信息 "
                          f"(the pii grant is for {' and '.join(sorted(PII_ROLES))} only)")
+
+
+def check_scope(scope: str) -> str:
+    """``scope`` in its one form, ``street:<name>`` or ``zone:<zone_id>``, else :class:`UsersError`."""
+    try:
+        kind, value = parse_scope(scope)
+    except ValueError:
+        raise UsersError(f"范围 {scope!r} 无效：应为 street:<街道名> 或 zone:<功能区编号> "
+                         "(a scope is street:<name> or zone:<zone_id>)") from None
+    return f"{kind}:{value}"
+
+
+def check_scopes(scopes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Every scope checked, duplicates dropped, order kept."""
+    return tuple(dict.fromkeys(check_scope(s) for s in scopes))
 
 
 def check_password(password: str, name: str = "") -> None:
@@ -142,39 +162,16 @@ def password_stamp(user: User) -> str:
     return hashlib.sha256((user.password or "").encode()).hexdigest()[:16]
 
 
+def account_stamp(user: User) -> str:
+    """A fingerprint of what a session was signed in with: the password hash, role, grants,
+    scopes and status. A lasting session whose account's stamp changed has ended."""
+    import hashlib
+    text = "\n".join([user.password or "", user.role, ",".join(user.grants), ",".join(user.scopes),
+                      str(user.disabled)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 # ---------------------------------------------------------------- the file
-def _locked(path: Path) -> contextlib.AbstractContextManager:
-    """An exclusive lock beside ``path`` (processes changing the same file wait for each other)."""
-    @contextlib.contextmanager
-    def hold() -> Iterator[None]:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(str(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-    return hold()
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, fsync, rename), permissions 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def read_users(path: str | Path) -> dict[str, User]:
     """The accounts of the users file (none when it does not exist yet)."""
     path = Path(path)
@@ -189,12 +186,22 @@ def read_users(path: str | Path) -> dict[str, User]:
                           f'"format": "{FORMAT}"); 请用 python -m dashboard.users 管理')
     out = {}
     for name, entry in raw["users"].items():
-        if not isinstance(entry, dict) or entry.get("role") not in ROLES:
+        if not isinstance(entry, dict) or entry.get("role") not in ROLES or not _scopes_ok(entry.get("scopes")):
             raise ConfigError(f"用户文件 {path} 中的用户 {name!r} 无效 (invalid entry)")
         out[name] = User(name=name, role=entry["role"], grants=tuple(entry.get("grants") or ()),
                          password=entry.get("password"), disabled=bool(entry.get("disabled")),
-                         created=str(entry.get("created", "")), changed=str(entry.get("changed", "")))
+                         created=str(entry.get("created", "")), changed=str(entry.get("changed", "")),
+                         scopes=tuple(str(x) for x in entry.get("scopes") or ()))
     return out
+
+
+def _scopes_ok(scopes: object) -> bool:
+    if scopes is None:
+        return True
+    try:
+        return isinstance(scopes, list) and all(parse_scope(x) for x in scopes)
+    except ValueError:
+        return False
 
 
 def _dump(users: Mapping[str, User]) -> str:
@@ -315,18 +322,22 @@ def _change(path: Path, apply, event: str, name: str, detail: str) -> Change:  #
     return Change(event, name, detail, before)
 
 
-def add_user(path: str | Path, name: str, role: str, grants: tuple[str, ...], password: str) -> Change:
-    """Add an account; refuses an existing name, a bad role or grant, and a weak password."""
+def add_user(path: str | Path, name: str, role: str, grants: tuple[str, ...], password: str,
+             scopes: tuple[str, ...] = ()) -> Change:
+    """Add an account; refuses an existing name, a bad role, grant or scope, and a weak password."""
     check_name(name)
     check_role(role, grants)
+    scopes = check_scopes(scopes)
     check_password(password, name)
 
     def apply(users: dict[str, User]) -> dict[str, User]:
         if name in users:
             raise UsersError(f"用户 {name} 已存在 (already exists): 用 passwd 修改密码 (use passwd)")
         now = _stamp()
-        return {**users, name: User(name, role, tuple(dict.fromkeys(grants)), hash_password(password), False, now, now)}
-    return _change(Path(path), apply, "user_add", name, f"role={role} grants={','.join(grants) or '-'}")
+        return {**users, name: User(name, role, tuple(dict.fromkeys(grants)), hash_password(password), False, now, now,
+                                    scopes)}
+    return _change(Path(path), apply, "user_add", name, f"role={role} grants={','.join(grants) or '-'}"
+                   + (f" scopes={';'.join(scopes)}" if scopes else ""))
 
 
 def _existing(users: dict[str, User], name: str) -> User:
@@ -366,6 +377,16 @@ def set_role(path: str | Path, name: str, role: str, grants: tuple[str, ...]) ->
     return _change(Path(path), apply, "user_role", name, f"role={role} grants={','.join(grants) or '-'}")
 
 
+def set_scopes(path: str | Path, name: str, scopes: tuple[str, ...]) -> Change:
+    """Limit ``name`` to ``scopes`` (none: the whole district again); its sessions end."""
+    scopes = check_scopes(scopes)
+
+    def apply(users: dict[str, User]) -> dict[str, User]:
+        user = _existing(users, name)
+        return {**users, name: replace(user, scopes=scopes, changed=_stamp())}
+    return _change(Path(path), apply, "user_scope", name, f"scopes={';'.join(scopes) or '-'}")
+
+
 def undo(path: str | Path, change: Change) -> None:
     """Put the users file back as it was before ``change`` (its audit entry could not be written)."""
     path = Path(path)
@@ -388,7 +409,7 @@ def listing(path: str | Path, now: float) -> list[dict[str, str]]:
         else:
             status = "active"
         rows.append({"name": name, "role": user.role, "grants": ",".join(user.grants) or "-", "status": status,
-                     "created": user.created, "changed": user.changed})
+                     "created": user.created, "changed": user.changed, "scopes": ";".join(user.scopes) or "-"})
     return rows
 
 
@@ -420,6 +441,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--grant", action="append", default=[], choices=GRANTS,
                      help="pii: may see personal data (analyst and admin only)")
+    add.add_argument("--scope", action="append", default=[], metavar="street:<name>|zone:<zone_id>",
+                     help="limit the user to this street or zone (repeatable; none: the whole district)")
     for verb, text in (("passwd", "set a new password (also clears a lock)"), ("disable", "disable a user"),
                        ("enable", "enable a disabled user again")):
         sub.add_parser(verb, help=text).add_argument("name")
@@ -427,7 +450,18 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("name")
     role.add_argument("--role", required=True, choices=ROLES)
     role.add_argument("--grant", action="append", default=[], choices=GRANTS)
+    scope = sub.add_parser("scope", help="set a user's scopes (none given: the whole district again)")
+    scope.add_argument("name")
+    scope.add_argument("--scope", action="append", default=[], metavar="street:<name>|zone:<zone_id>")
     sub.add_parser("list", help="list users (never their hashes)")
+    display = sub.add_parser("display", help="display links for wall screens (the meeting page, no password)")
+    verbs = display.add_subparsers(dest="display_command", required=True)
+    d_add = verbs.add_parser("add", help="make a display link and print its URL (shown once)")
+    d_add.add_argument("label")
+    d_add.add_argument("--zone", help="the zone the meeting opens on")
+    d_add.add_argument("--expires", type=float, metavar="DAYS", help="the link stops working after DAYS days")
+    verbs.add_parser("list", help="list display links (never their tokens)")
+    verbs.add_parser("revoke", help="end a display link").add_argument("label")
     return parser
 
 
@@ -438,6 +472,63 @@ def _audit(change: Change) -> None:
     actor = f"cli:{getpass.getuser()}"
     audit.log_for_settings(load_settings()).record(audit.Entry(
         event=change.event, user=actor, subject=change.name, detail=change.detail, client="command line"))
+
+
+# the changes that end the account's lasting sessions at once
+ENDS_SESSIONS = {"user_passwd", "user_disable", "user_role", "user_scope"}
+
+
+def _end_sessions(change: Change) -> None:
+    """End the changed account's open sessions in the session file, and record how many."""
+    from dashboard.config import load_settings
+    from dashboard.security import audit, session_store
+    settings = load_settings()
+    try:
+        ended = session_store.store_for_settings(settings).end_user(change.name, session_store.ACCOUNT_CHANGED)
+    except (session_store.SessionStoreError, DashboardError) as exc:
+        print(f"warning: {exc} (the sessions end at their next click instead)", file=sys.stderr)
+        return
+    if ended:
+        audit.log_for_settings(settings).record(audit.Entry(
+            event="session_end", user=f"cli:{getpass.getuser()}", subject=change.name, client="command line",
+            detail=f"{ended} session(s) ended: {change.event}"))
+        print(f"session_end {change.name}: {ended} session(s) ended")
+
+
+def _display(args: argparse.Namespace, path: str, now: float) -> int:
+    """``display add | list | revoke``: the display links beside the users file."""
+    from dashboard.config import load_settings
+    from dashboard.security import audit, displays
+    settings = load_settings()
+    if args.display_command == "list":
+        rows = displays.listing(path, now)
+        if not rows:
+            print(f"{displays.path_for(path)}: 没有显示链接 (no display links)")
+        for row in rows:
+            print(f"{row['label']}\t{row['zone']}\t{row['created']}\t{row['expires']}\t{row['status']}")
+        return 0
+    actor = f"cli:{getpass.getuser()}"
+    if args.display_command == "add":
+        token = displays.add(path, args.label, args.zone, args.expires, now)
+        detail = f"zone={args.zone or '-'} expires={args.expires if args.expires is not None else '-'} days"
+        event = "display_add"
+    else:
+        displays.revoke(path, args.label, now)
+        token, detail, event = None, "revoked", "display_revoke"
+    try:
+        audit.log_for_settings(settings).record(audit.Entry(event=event, user=actor, subject=args.label,
+                                                            detail=detail, client="command line"))
+    except audit.AuditError as exc:
+        if token is not None:   # an unrecorded link must not work
+            displays.revoke(path, args.label, now)
+        raise UsersError(f"审计日志无法写入 (the audit log could not be written): {exc}"
+                         + ("; 链接已撤销 (the link was revoked)" if token else "")) from exc
+    if token is None:
+        print(f"{event} {args.label} ({displays.path_for(path)})")
+    else:
+        print(displays.link(settings.public_url, token, args.zone))
+        print(f"{event} {args.label}: {detail}; 链接只显示这一次 (the link is shown only this once)", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None, stdin=None, now: float | None = None) -> int:  # noqa: ANN001
@@ -457,10 +548,14 @@ def main(argv: list[str] | None = None, stdin=None, now: float | None = None) ->
             if not rows:
                 print(f"{path}: 没有用户 (no users)")
             for row in rows:
-                print(f"{row['name']}\t{row['role']}\t{row['grants']}\t{row['status']}")
+                print(f"{row['name']}\t{row['role']}\t{row['grants']}\t{row['status']}\t{row['scopes']}")
             return 0
+        if args.command == "display":
+            return _display(args, path, time.time() if now is None else now)
         if args.command == "add":
-            change = add_user(path, args.name, args.role, tuple(args.grant), read_password(stdin))
+            change = add_user(path, args.name, args.role, tuple(args.grant), read_password(stdin), tuple(args.scope))
+        elif args.command == "scope":
+            change = set_scopes(path, args.name, tuple(args.scope))
         elif args.command == "passwd":
             if args.name not in read_users(path):
                 raise UsersError(f"用户 {args.name} 不存在 (no such user)")
@@ -475,7 +570,9 @@ def main(argv: list[str] | None = None, stdin=None, now: float | None = None) ->
             undo(path, change)
             raise UsersError(f"审计日志无法写入，修改已撤销 (the audit log could not be written; the change "
                              f"was undone): {exc}") from exc
-    except (UsersError, ConfigError) as exc:
+        if change.event in ENDS_SESSIONS:
+            _end_sessions(change)
+    except (UsersError, DashboardError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{change.event} {change.name}: {change.detail} ({path})")

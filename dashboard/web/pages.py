@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.security.access import ADMINS, DOWNLOADERS, EVERYONE
+from dashboard.security.access import ADMINS, DOWNLOADERS, EVERYONE, MEETING_VIEWERS
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 
@@ -46,7 +46,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("downloads", "downloads.py", "downloads", "page_downloads", ":material/download:", DOWNLOADERS),
     PageSpec("ranking", "ranking.py", "ranking", "page_ranking", ":material/leaderboard:", EVERYONE),
     PageSpec("quality", "quality.py", "quality", "page_quality", ":material/fact_check:", EVERYONE),
-    PageSpec("meeting", "meeting.py", "meeting", "page_meeting", ":material/slideshow:", EVERYONE),
+    PageSpec("meeting", "meeting.py", "meeting", "page_meeting", ":material/slideshow:", MEETING_VIEWERS),
     PageSpec("audit", "audit.py", "audit", "page_audit", ":material/policy:", ADMINS),
 )
 BY_KEY: dict[str, PageSpec] = {spec.key: spec for spec in PAGES}

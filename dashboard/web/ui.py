@@ -47,6 +47,7 @@ h1 {font-size: 1.9rem !important;}
 /* The watermark: above everything on the page (maps' iframes included), below the top bar,
    and never in the way of a click. */
 .ft-watermark {position: fixed; inset: 0; z-index: 999; pointer-events: none; background-repeat: repeat;}
+.st-key-ft_cookie {display: none;}
 </style>"""
 
 
@@ -241,7 +242,7 @@ def page_title(key: str) -> None:
     the account menu (name, role, logout) beside it."""
 
     viewer = sessions.current_viewer()
-    left, right, account = st.columns([5, 1, 1] if viewer.signed_in else [5, 1, 0.01], vertical_alignment="center")
+    left, right, account = st.columns([5, 1, 1] if viewer.signed_in and not viewer.display else [5, 1, 0.01], vertical_alignment="center")
     left.markdown(f"### {t('app_title')} · {t(key)}")
     # Seeded on every page: the widget's own state is dropped when another page's switch replaces it.
     st.session_state[state.LANG_WIDGET] = lang()
@@ -292,7 +293,8 @@ def watermark(viewer: access.Viewer, when: datetime | None = None) -> None:
     included): a screenshot that leaks says whose it was. Nothing for the ``open`` viewer."""
     if not viewer.signed_in:
         return
-    label = f"{viewer.name} · {(when or datetime.now()).strftime('%Y-%m-%d %H:%M')}"
+    who = t("display_watermark", label=viewer.display) if viewer.display else viewer.name
+    label = f"{who} · {(when or datetime.now()).strftime('%Y-%m-%d %H:%M')}"
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="420" height="250">'
            '<text x="210" y="125" text-anchor="middle" transform="rotate(-22 210 125)" '
            "font-family=\"'Noto Sans CJK SC','Microsoft YaHei',sans-serif\" font-size=\"18\" "
@@ -300,7 +302,8 @@ def watermark(viewer: access.Viewer, when: datetime | None = None) -> None:
     url = "data:image/svg+xml;charset=utf-8," + quote(svg, safe="")
     st.markdown(f'<div class="ft-watermark" data-testid="ft-watermark" aria-hidden="true" '
                 f'data-user="{html.escape(viewer.name)}" data-label="{html.escape(label)}" '
-                f'style="background-image: url(&quot;{url}&quot;);"></div>', unsafe_allow_html=True)
+                + (f'data-display="{html.escape(viewer.display)}" ' if viewer.display else '')
+                + f'style="background-image: url(&quot;{url}&quot;);"></div>', unsafe_allow_html=True)
 
 
 def page_refused(title_key: str, viewer: access.Viewer) -> None:
@@ -362,8 +365,9 @@ def audited_download(produce: Callable[[ExportInfo], bytes], info: ExportInfo, p
 
 
 def account_menu(viewer: access.Viewer) -> None:
-    """Who is signed in, with which role, and the logout button (not for a proxy's sign-in)."""
-    if not viewer.signed_in:
+    """Who is signed in, with which role, and the logout button (not for a proxy's sign-in, nor
+    a display link: a wall screen has no account)."""
+    if not viewer.signed_in or viewer.display:
         return
     with st.popover(viewer.name, icon=":material/account_circle:", width="stretch"):
         st.markdown(f"**{viewer.name}** · {i18n.role_label(viewer.role, lang())}"

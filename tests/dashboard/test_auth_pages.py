@@ -12,7 +12,8 @@ import streamlit as st
 import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
-from dashboard.security import audit, users
+from dashboard.config import load_settings
+from dashboard.security import audit, session_store, users
 from dashboard.security import sessions as auth
 from dashboard.web import pages
 from tests.dashboard.conftest import (
@@ -224,13 +225,16 @@ def test_a_disabled_account_or_a_new_password_ends_its_sessions(site, clock, tmp
         users.set_disabled(site["users"], "t_analyst", False)
 
 
-def test_a_role_change_applies_on_the_next_click(site, clock):
+def test_a_role_change_ends_the_session_and_the_new_role_applies(site, clock):
     at = run_signed_in("downloads", {}, "t_planner")
     assert at.get("download_button")
     users.set_role(site["users"], "t_planner", "leader", ())
     try:
         at.run()
+        assert on_form(at) and not at.get("download_button") and any("重新登录" in i.value for i in at.info)
+        sign_in(at, "t_planner")
         assert any("无权打开此页面" in e.value for e in at.error) and not at.get("download_button")
+        assert "session_end" in set(site["log"].read(users=["t_planner"])["event"])
     finally:
         users.set_role(site["users"], "t_planner", "planner", ())
 
@@ -286,13 +290,26 @@ def test_personal_data_is_not_shown_when_its_view_cannot_be_recorded(site, clock
     assert not at.dataframe and not at.get("download_button")
 
 
-def test_admins_see_the_audit_log_and_the_users(site, clock):
+def test_admins_see_the_audit_log_the_sessions_and_the_users(site, clock):
+    other = run_signed_in("overview", {}, "t_leader")
     at = run_signed_in("audit", {}, "t_admin")
     assert not at.exception and not at.error
-    log_table, users_table = at.dataframe[0].value, at.dataframe[1].value
+    log_table, sessions_table, users_table = (d.value for d in at.dataframe[:3])
     assert "登录成功" in set(log_table["事件"]) and "t_admin" in set(log_table["用户"])
+    assert {"t_admin", "t_leader"} <= set(sessions_table["用户"]) and "会话编号" in sessions_table.columns
     assert set(users_table["用户名"]) == set(ACCOUNTS)
     assert "$argon2" not in everything(at)
+    # the admin ends the leader's session: the leader's next click shows the form
+    store = session_store.store_for_settings(load_settings())
+    leader = other.session_state[auth.SESSION_HASH]
+    assert leader not in everything(at) and other.session_state[auth.SESSION_TOKEN] not in everything(at)
+    pick = at.multiselect(key="a_sessions_pick")
+    pick.set_value([o for o in pick.options if o.startswith(leader)] or [f"{leader} t_leader"]).run()
+    at.button(key="a_sessions_end").click().run()
+    assert store.get(leader).end_reason == "admin"
+    other.run()
+    assert on_form(other) and not other.metric
+    assert "session_end" in set(site["log"].read(users=["t_admin"])["event"])
     assert at.get("download_button"), "the filtered log exports as CSV"
 
 

@@ -116,3 +116,66 @@ def test_the_command_line_reads_a_piped_password(files):
     raw = json.loads((files / "users.json").read_text(encoding="utf-8"))
     assert users.verify_password(users.read_users(files / "users.json")["zhao"], "piped passphrase 42")
     assert "piped passphrase" not in json.dumps(raw)
+
+
+# ---------------------------------------------------------------- scopes and display links
+def test_scopes_are_added_changed_cleared_and_recorded(files, capsys):
+    assert main(["add", "li", "--role", "leader", "--scope", "street:太平桥街道", "--scope", "zone:lize"],
+                Stdin("a long passphrase 1\n")) == 0
+    path = files / "users.json"
+    assert users.read_users(path)["li"].scopes == ("street:太平桥街道", "zone:lize")
+    assert json.loads(path.read_text(encoding="utf-8"))["users"]["li"]["scopes"] == ["street:太平桥街道", "zone:lize"]
+    assert main(["scope", "li", "--scope", "zone:hexi"]) == 0
+    assert users.read_users(path)["li"].scopes == ("zone:hexi",)
+    capsys.readouterr()
+    assert main(["list"]) == 0 and "li\tleader\t-\tactive\tzone:hexi" in capsys.readouterr().out
+    assert main(["scope", "li"]) == 0 and users.read_users(path)["li"].scopes == ()
+    for bad in ("town:x", "zone:", "street:", "zone:a b"):
+        assert main(["scope", "li", "--scope", bad]) == 2 and "street:<" in capsys.readouterr().err
+        assert main(["add", "wu", "--role", "leader", "--scope", bad], Stdin("a long passphrase 3\n")) == 2
+    assert "wu" not in users.read_users(path)
+    entries = log(files)
+    assert list(entries["event"])[::-1] == ["user_add", "user_scope", "user_scope"]
+    assert "scopes=zone:hexi" in set(entries["detail"])
+
+
+def test_a_changed_account_ends_its_sessions_at_once(files, capsys):
+    from dashboard.security import session_store
+    assert main(["add", "li", "--role", "leader"], Stdin("a long passphrase 1\n")) == 0
+    store = session_store.SessionStore(str(files / "district.gpkg") + session_store.SUFFIX)
+    for argv in (["passwd", "li"], ["role", "li", "--role", "planner"], ["scope", "li", "--scope", "zone:lize"],
+                 ["disable", "li"]):
+        _, row = store.start("li", "stamp", "10.0.0.1")
+        assert main(argv, Stdin("a brand new secret 3\n")) == 0
+        assert store.get(row.id_hash).end_reason == "account_changed", argv
+    assert main(["enable", "li"]) == 0
+    ended = log(files)
+    assert (ended["event"] == "session_end").sum() == 4 and set(ended[ended["event"] == "session_end"]["subject"]) == {"li"}
+
+
+def test_display_add_list_revoke(files, capsys, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PUBLIC_URL", "https://gis.fengtai.example")
+    assert main(["display", "add", "会议室", "--zone", "lize", "--expires", "30"]) == 0
+    out = capsys.readouterr()
+    link = out.out.strip()
+    assert link.startswith("https://gis.fengtai.example/meeting?display=") and link.endswith("&zone=lize")
+    token = link.split("display=")[1].split("&")[0]
+    assert len(token) >= 43 and "只显示这一次" in out.err
+    stored = (files / "users.json.displays.json").read_text(encoding="utf-8")
+    assert token not in stored
+    assert main(["display", "add", "会议室"]) == 2 and "已存在" in capsys.readouterr().err
+    assert main(["display", "add", "bad<label>"]) == 2
+    assert main(["display", "add", "x", "--zone", "no such zone!"]) == 2
+    assert main(["display", "add", "x", "--expires", "0"]) == 2
+    capsys.readouterr()
+    assert main(["display", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("会议室\tlize\t") and listed.rstrip().endswith("active") and token not in listed
+    assert main(["display", "revoke", "会议室"]) == 0
+    assert main(["display", "revoke", "会议室"]) == 2
+    assert main(["display", "revoke", "nobody"]) == 2
+    capsys.readouterr()
+    assert main(["display", "list"]) == 0 and capsys.readouterr().out.rstrip().endswith("revoked")
+    entries = log(files)
+    assert list(entries["event"])[::-1] == ["display_add", "display_revoke"]
+    assert token not in " ".join(entries["detail"].dropna())

@@ -132,9 +132,14 @@ class SignInServer(AppServer):
 
 
 def signed_in(page: Page, user: str, password: str | None = None, url: str | None = None) -> Page:
-    """Open ``url`` (if given), sign in as ``user`` on its form, and wait until the form is gone."""
+    """Open ``url`` (if given), sign in as ``user`` on its form, and wait until the form is gone.
+    A sign-in lasts (a cookie): when the page opens already signed in as ``user``, that is kept."""
     if url is not None:
         page.goto(url)
+        form, mine = page.get_by_label("密码"), page.locator(f'[data-testid="ft-watermark"][data-user="{user}"]')
+        form.or_(mine).first.wait_for(state="attached", timeout=60_000)
+        if not form.count():
+            return page
     password = ACCOUNTS[user][2] if password is None else password
     page.get_by_label("用户名").fill(user)
     page.get_by_label("密码").fill(password)

@@ -36,7 +36,7 @@ PATHS = {key: "/" + (spec.url_path or "") + ("?zone=lize" if key == "zone" else 
 # The meeting page hides Streamlit's chrome (no heading, no navigation): the role walk below
 # checks it on its own (test_every_role_opens_the_meeting); the sign-in check covers it too.
 WALKED = {key: path for key, path in PATHS.items() if key != "meeting"}
-ALLOWED = {   # the table (meeting joins once it is a page)
+ALLOWED = {   # the table (meeting and ranking joined once they were pages)
     "leader": {"overview", "zone", "projects", "ranking", "quality", "meeting"},
     "planner": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
     "analyst": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
