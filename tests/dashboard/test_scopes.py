@@ -227,3 +227,52 @@ def test_the_needs_download_preview_holds_only_needs_in_scope(scoped_site, entri
     sent = _sent(at)
     shown = {n for n in needs["need_id"] if n in sent}
     assert shown and shown <= inside, sorted(shown - inside)[:5]
+
+
+# ---------------------------------------------------------------- from the users file, signed in
+def test_a_scoped_account_signed_in_sees_its_area_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole path: ``users add --scope`` → sign-in → the Viewer's scopes → the store door."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.security.users import add_user
+    from tests.dashboard.conftest import APP, sign_in
+
+    passwords = {"lize_office": "lize-office-0417", "tpq_leader": "tpq-leader-0417"}
+
+    def run_signed_in(page: str, params: dict[str, str], user: str):  # noqa: ANN202 - AppTest
+        at = AppTest.from_file(APP, default_timeout=300)
+        for key, value in params.items():
+            at.query_params[key] = value
+        sign_in(at.run(), user, passwords[user])
+        if page != "overview":
+            at.switch_page(f"screens/{page}.py")
+            at.run()
+        return at
+
+    store = store_copy(tmp_path)
+    accounts = tmp_path / "users.json"
+    add_user(accounts, "lize_office", "analyst", (), passwords["lize_office"], scopes=(LIZE,))
+    add_user(accounts, "tpq_leader", "leader", (), passwords["tpq_leader"], scopes=(STREET,))
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda m, **kwargs: {})
+    monkeypatch.setenv("DASHBOARD_STORE", str(store))
+    monkeypatch.setenv("DASHBOARD_USERS", str(accounts))
+    monkeypatch.delenv("DASHBOARD_AUTH", raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        projects = pyogrio.read_dataframe(store, layer="projects", columns=["project_id", "name"], read_geometry=False)
+        for user, entries in (("lize_office", [LIZE]), ("tpq_leader", [STREET])):
+            inside = _expected_ids(store, scope.of(entries))
+            outside = [n for i, n in zip(projects["project_id"], projects["name"], strict=True) if i not in inside]
+            at = run_signed_in("projects", {}, user)
+            assert not at.exception, [e.value for e in at.exception]
+            sent = _sent(at)
+            assert not [n for n in outside if n in sent]
+            assert sum(n in sent for n in projects["name"]) == len(inside)
+        at = run_signed_in("zone", {"zone": "hexi"}, "lize_office")
+        assert [e.value for e in at.error] == ["河西地区 不在你的数据范围（丽泽金融商务区）内。"]
+        refused = audit.AuditLog(audit.target_for(str(store))).read(events=["scope_refused"])
+        assert refused["user"].tolist()[:1] == ["lize_office"]
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
