@@ -174,16 +174,20 @@ def render() -> None:
     st.markdown(_CSS, unsafe_allow_html=True)
     lang = ui.lang()
     zones = data.zones_table()
-    if zones.empty:
-        st.info(_text("mt_no_zones"))
+    scope = data.current_scope()
+    has_changes = not data.street_ranking().empty
+    if zones.empty and (scope.whole or not has_changes):
+        st.info(_text("mt_no_zones") if scope.whole else ui.t("scope_no_zones", scope=ui.scope_label(scope)))
         return
-    order = figures.slide_order(list(zones.index), changes=not data.street_ranking().empty)
+    order = figures.slide_order(list(zones.index), changes=has_changes)
+    if not scope.whole:   # a scoped viewer's meeting: their own slides; no district slide of every zone
+        order = tuple(k for k in order if k != figures.OVERVIEW)
     _seed(order)
     interval = figures.parse_auto(st.query_params.get("auto"))
     playing = not st.session_state[PAUSED]
     token = st.session_state.get(state.BUILD_TOKEN) or data.begin_run()
     map_html = _map_html(token, lang, ui.basemap().key)
-    district = figures.district_figures(data.district_totals(), data.street_stats())
+    district = figures.district_figures(data.district_totals(), data.district_street_stats())
     every = (interval or figures.DEFAULT_AUTO_S) if playing else None
     st.fragment(_slide, run_every=every)(order, zones, district, map_html, every is not None)
 
@@ -251,8 +255,9 @@ def _strip(order: tuple[str, ...], zones, key: str, playing: bool, lang: str,  #
             font_error = str(exc)
         if may_download(current_viewer(), "brief"):  # figures only, no personal data: every role
             source = pdf.assemble(*data.brief_source())
-            st.download_button(_text("mt_download"), data=lambda: pdf.draw_brief(source, key, lang),
-                               file_name=pdf.file_name(key, data.built_at()), mime="application/pdf",
+            brief = figures.OVERVIEW if key == figures.CHANGES else key   # the 本月变化 slide: the district deck
+            st.download_button(_text("mt_download"), data=lambda: pdf.draw_brief(source, brief, lang),
+                               file_name=pdf.file_name(brief, data.built_at()), mime="application/pdf",
                                key=DOWNLOAD, on_click="ignore", help=font_error or _text("mt_download_help"),
                                disabled=font_error is not None)
         # the slide's last element: its data-slide says the whole slide, strip included, is drawn
@@ -286,7 +291,7 @@ def _with_changes(slide, key: str, zones, district: dict, period: str | None,  #
         return slide
     if key == figures.OVERVIEW:
         totals = data.district_totals()
-        streets = data.street_stats()
+        streets = data.district_street_stats()
         denominator = {"population": streets["population"].sum() if streets["population"].notna().all() else None,
                        "area_km2": streets["area_km2"].sum()}
         figs = ui.area_figures("street", None, period, totals, denominator)

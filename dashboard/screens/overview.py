@@ -20,7 +20,7 @@ def render() -> None:
     ui.page_title("page_overview")
     totals = data.district_totals()
     period = _period_row()
-    figures = ui.area_figures("street", None, period, totals, _district_denominator())
+    figures = _scope_figures(period) or ui.area_figures("street", None, period, totals, _district_denominator())
     ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_1])
     ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
     _warnings(lang)
@@ -125,8 +125,23 @@ def _period_row() -> str | None:
     return period
 
 
+def _scope_figures(period: str | None) -> dict | None:
+    """For a viewer scoped to one zone or one street: that area's KPI figures (with their
+    changes), not the district's; None for the whole district (or a scope of several areas,
+    whose cards stay the district's, as context)."""
+    scope = data.current_scope()
+    if scope.whole or len(scope.zones) + len(scope.streets) != 1:
+        return None
+    level, key, table = (("zone", next(iter(scope.zones)), data.zones_table()) if scope.zones
+                         else ("street", next(iter(scope.streets)), data.streets_table()))
+    if key not in table.index:
+        return None
+    row = table.loc[key]
+    return ui.area_figures(level, key, period, {m: row.get(spec.column) for m, spec in METRICS.items()}, row)
+
+
 def _district_denominator() -> dict[str, float | None]:
-    streets = data.street_stats()
+    streets = data.district_street_stats()
     population = streets["population"].sum() if len(streets) and streets["population"].notna().all() else None
     return {"population": population, "area_km2": streets["area_km2"].sum() if len(streets) else None}
 

@@ -25,6 +25,10 @@ def render() -> None:
     lang = ui.lang()
     ui.page_title("page_ranking")
     ranking = data.street_ranking()
+    scope = data.current_scope()
+    if ranking.empty and not scope.whole:   # a zone scope ranks no street: say that, not "rebuild"
+        st.info(ui.t("scope_no_streets", scope=ui.scope_label(scope)))
+        return
     if ranking.empty:
         st.info(ui.t("rk_none"))
         return

@@ -251,6 +251,12 @@ def street_stats() -> pd.DataFrame:
     return current_scope().street_rows(_table("street_stats", _token()))
 
 
+def district_street_stats() -> pd.DataFrame:
+    """Every street's row, for district totals and denominators only (the 全区 context of a
+    scoped viewer): never drawn per street."""
+    return _table("street_stats", _token())
+
+
 def hotline_monthly() -> pd.DataFrame:
     """The build's ``hotline_monthly`` (cases and rate counts per area in scope, month and category)."""
     return current_scope().area_rows(_table("hotline_monthly", _token()))

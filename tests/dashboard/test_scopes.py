@@ -185,6 +185,37 @@ def test_the_ranking_and_warnings_hold_only_the_scoped_street(scoped_site) -> No
     assert keys and keys <= own and len(alerts) > len(own), (keys, own)   # its own warnings, none of others
 
 
+def test_a_zone_scope_ranks_no_street_and_says_so(scoped_site) -> None:  # noqa: ANN001
+    scoped_site["use"]([LIZE])
+    at = run_page("ranking", {})
+    assert not at.exception and [i.value for i in at.info] == [
+        "你的数据范围（丽泽金融商务区）不含街镇：街镇排名只对街镇范围或全区范围的用户显示。"]
+    assert not at.dataframe
+
+
+def test_a_single_area_scope_shows_its_own_figures_on_the_overview(scoped_site) -> None:  # noqa: ANN001
+    scoped_site["use"]([LIZE])
+    at = run_page("overview", {})
+    lize = pyogrio.read_dataframe(scoped_site["store"], layer="zone_stats", read_geometry=False).set_index(
+        "zone_id").loc["lize"]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["重大项目数"] == f"{int(lize['projects'])} 个", cards
+
+
+def test_a_scoped_meeting_holds_its_own_slides_only(scoped_site) -> None:  # noqa: ANN001
+    scoped_site["use"]([LIZE])
+    at = run_page("meeting", {})
+    page = _sent(at)
+    assert not at.exception and 'data-slide=\\"lize\\"' in page or 'data-slide="lize"' in page
+    assert at.query_params["zone"] == "lize"          # no 全区 slide of every zone, no ranking slide
+    options = at.selectbox(key="mt_pick").options
+    assert [o.split(". ", 1)[1] for o in options] == ["丽泽金融商务区"]
+    scoped_site["use"]([STREET])
+    at = run_page("meeting", {})
+    assert not at.exception and at.query_params["zone"] == "changes"   # the street's ranking and warnings
+    assert "太平桥街道" in _sent(at)
+
+
 def test_a_forged_zone_is_refused_and_audited(scoped_site) -> None:  # noqa: ANN001
     scoped_site["use"]([LIZE])
     at = run_page("zone", {"zone": "hexi"})
@@ -208,10 +239,9 @@ def test_a_street_scope_has_no_zone_page_and_a_district_context_only(scoped_site
     assert not at.exception and any("不含功能区" in i.value for i in at.info)
     at = run_page("overview", {})
     assert not at.exception
-    total = len(pyogrio.read_dataframe(scoped_site["store"], layer="projects", columns=["project_id"],
-                                       read_geometry=False))
+    own = len(_expected_ids(scoped_site["store"], scope.of([STREET])))
     cards = {m.label: m.value for m in at.metric}
-    assert cards["重大项目数"] == f"{total} 个"     # the 全区 figure stays whole, as context
+    assert cards["重大项目数"] == f"{own} 个"     # one street's scope: the cards are the street's
     assert any("数据范围：太平桥街道" in c.value for c in at.caption)
 
 
