@@ -178,6 +178,26 @@ def test_no_summary_without_the_grant_and_the_owner_unit_escaped(site, maps) -> 
     assert not any(t in html for t in texts.head(200))    # a need's text never reaches the map
 
 
+@pytest.mark.parametrize("entry", ["zone:lize", "street:太平桥街道"])
+def test_a_scoped_viewer_sees_only_their_areas_needs(site, maps, monkeypatch, entry: str) -> None:
+    from dashboard.security import scope
+    from dashboard.store import data
+    monkeypatch.setattr(data, "current_scope", lambda: scope.of([entry]))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    kind, value = entry.split(":")
+    want = _expected(site["needs"], zone=value) if kind == "zone" else _expected(site["needs"], street=value)
+    at = run_page("needs", {"zone": "hexi"} if kind == "zone" else {})   # another zone asked for: nothing more
+    assert not at.exception, [e.value for e in at.exception]
+    if kind == "zone":
+        shown = set(_table(at)[NEED_ID]) if _counts(at)[1] else set()
+        assert shown <= set(want["need_id"])
+        at.multiselect(key=state.NF_ZONE).set_value([]).run()
+    assert set(_table(at)[NEED_ID]) == set(want["need_id"]) and len(want) > 0
+    others = set(site["needs"]["need_id"]) - set(want["need_id"])
+    assert not any(i in maps[-1] for i in others)
+
+
 # ---------------------------------------------------------------- signed in (last: the users file stays set)
 @pytest.mark.parametrize("user,sees", [("t_admin", True), ("t_analyst", False)])
 def test_the_summary_only_with_the_personal_data_grant(site, maps, monkeypatch, user: str, sees: bool) -> None:
