@@ -33,6 +33,12 @@ PF_INV_MIN, PF_INV_MAX = "pf_inv_min", "pf_inv_max"  # number inputs, 亿元 (No
 PF_URL = "_pf_url"      # the explorer parameters this page last wrote to the URL
 PF_TOUCHED = "_pf_touched"  # a filter changed since the URL seeded the page
 
+# enterprise needs explorer (/needs)
+NF_SEEDED = "_nf_seeded"
+NF_ZONE, NF_STREET, NF_CATEGORY, NF_STATUS = "nf_zone", "nf_street", "nf_category", "nf_status"
+NF_OVERDUE, NF_OWNER = "nf_overdue", "nf_owner"
+NF_URL = "_nf_url"      # the needs parameters this page last wrote to the URL
+
 # downloads
 DL_SEEDED = "_dl_seeded"
 DL_LAYER, DL_FORMAT, DL_CRS = "dl_layer", "dl_format", "dl_crs"

@@ -76,7 +76,7 @@ def test_benchmark_runs_at_tiny_scale(tmp_path: Path) -> None:
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
     assert "full build into GeoPackage" in result.stdout
     pages = re.findall(r"page (\w+) .* map HTML +([\d.]+) kB", result.stdout)
-    assert len(pages) == 5 and all(float(kb) > 1 for _, kb in pages), result.stdout[-3000:]
+    assert len(pages) == 6 and all(float(kb) > 1 for _, kb in pages), result.stdout[-3000:]
 
 
 def test_build_command_on_the_fixtures(tmp_path: Path) -> None:

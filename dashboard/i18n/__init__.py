@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import math
 
-from dashboard.i18n import change, common, downloads, explorer, maps, meeting, metrics, overview, quality, signin, zone
+from dashboard.i18n import (
+    change,
+    common,
+    downloads,
+    explorer,
+    maps,
+    meeting,
+    metrics,
+    needs,
+    overview,
+    quality,
+    signin,
+    zone,
+)
 from dashboard.i18n.labels import _ENUM_LABELS_EN, _ENUM_LABELS_ZH
 from dashboard.i18n.labels import column_label as column_label  # the one label source, as i18n.column_label
 
@@ -18,7 +31,7 @@ DASH = "—"
 
 # One table per screen (or concern); a key defined in two of them is a mistake, refused here.
 TABLES = {m.__name__.rsplit('.', 1)[1]: m.STRINGS for m in (change, common, downloads, explorer, maps, meeting, metrics,
-                                                         overview, quality, signin, zone)}
+                                                         needs, overview, quality, signin, zone)}
 
 
 def merge(tables: dict[str, dict[str, tuple[str, str]]]) -> dict[str, tuple[str, str]]:

@@ -12,6 +12,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_overview": ("总览", "Overview"),
     "page_zone": ("功能区", "Zone profile"),
     "page_projects": ("项目", "Projects"),
+    "page_needs": ("企业诉求", "Enterprise needs"),
     "page_downloads": ("数据下载", "Downloads"),
     "page_quality": ("数据质量", "Data quality"),
     "page_audit": ("审计与用户", "Audit and users"),

@@ -12,6 +12,7 @@ enterprises are aggregated by street or clustered from a compact coordinate arra
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -615,3 +616,78 @@ def projects_map(*, projects: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, streets
 def map_html(m: folium.Map) -> str:
     """The map's full standalone HTML (what its size is measured on)."""
     return m.get_root().render()
+
+
+# The needs explorer (/needs): open needs by days open (:data:`NEED_AGE_COLOURS`), closed ones grey.
+NEED_CLOSED_COLOUR = "#bfc5cc"
+NEEDS_GEOJSON_MAX = 3000  # above this many points, the needs map draws a compact client-side cluster
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside a <script> element (``<``, ``>`` and ``&`` escaped), non-ASCII kept as
+    UTF-8 (a Chinese tooltip costs 3 bytes a character, not 6)."""
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class CompactPoints(MacroElement):
+    """Circle markers from a compact [lat, lon, colour index, tip] array (a few bytes a point,
+    where a GeoJSON feature costs hundreds); ``tip`` is already-escaped HTML shown as the
+    tooltip; each marker ringed in :data:`POINT_OUTLINE`. Drawn as SVG over the outlines (a
+    canvas would sit under the street veil or, on top, take the outlines' tooltips)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+    (function(){var m={{ this._parent.get_name() }};var g=L.featureGroup();
+    var c={{ this.colours_json }},rs={{ this.radii_json }},ws={{ this.weights_json }};
+    {{ this.rows_json }}.forEach(function(p){L.circleMarker([p[0],p[1]],{radius:rs[p[2]],
+      color:'{{ this.outline }}',weight:ws[p[2]],opacity:0.95,fillColor:c[p[2]],fillOpacity:0.92})
+      .bindTooltip(p[3]).addTo(g);});
+    g.addTo(m);})();
+    {% endmacro %}""")
+
+    def __init__(self, rows: Sequence[Sequence[object]], colours: Sequence[str],
+                 radii: Sequence[float] | None = None, weights: Sequence[float] | None = None) -> None:
+        """``colours`` (and ``radii``, ``weights``: 5 px and the usual ring by default) per class index."""
+        super().__init__()
+        self._name = "CompactPoints"
+        self.rows_json = _script_json([list(r) for r in rows])
+        self.colours_json = _script_json(list(colours))
+        self.radii_json = _script_json([float(r) for r in (radii or [5.0] * len(colours))])
+        self.weights_json = _script_json([float(w) for w in (weights or [POINT_OUTLINE_WEIGHT] * len(colours))])
+        self.outline = POINT_OUTLINE
+
+
+def needs_map(*, needs: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, streets: gpd.GeoDataFrame,
+              bounds: Sequence[float], legend_title: str, legend_items: Sequence[tuple[str, str]],
+              layer_name: str, basemap: Basemap = Basemap(), note: str | None = None,
+              max_points: int = NEEDS_GEOJSON_MAX) -> OfflineMap:
+    """The needs explorer's map: filtered, located needs (``age``: fresh / overdue / long /
+    closed; ``tip`` escaped HTML, never a need's text) over zone and street outlines, fitted to
+    ``bounds`` (WGS84). Up to ``max_points`` needs are circle markers from a compact array
+    (:class:`CompactPoints`); more are one client-side cluster. Closed needs lie under the open ones."""
+    m = base_map(bounds, basemap, note, pad_right=CONTROL_STRIP)
+    _geojson(streets, ["tip"], "streets", street_outline(0.5), control=False).add_to(m)
+    _geojson(zones, ["zone_id", "tip", "colour"], "zones",
+             lambda f: {"color": f["properties"]["colour"], "weight": 2.5, "fillOpacity": 0.06,
+                        "fillColor": f["properties"]["colour"]}, control=False).add_to(m)
+    zone_labels_layer(zones).add_to(m)
+    ages = ["closed", *NEED_AGE_COLOURS]
+    colours = [NEED_CLOSED_COLOUR, *NEED_AGE_COLOURS.values()]
+    index = needs["age"].map({a: i for i, a in enumerate(ages)}).fillna(0).astype(int).to_numpy()
+    order = np.argsort(index, kind="stable")
+    geoms = needs.geometry.to_numpy()[order]
+    tips = needs["tip"].astype(str).to_numpy()[order]
+    rows = [[round(float(g.y), DIGITS), round(float(g.x), DIGITS), int(i), t]
+            for g, i, t in zip(geoms, index[order], tips, strict=True)]
+    if len(rows) <= max_points:
+        # closed needs small and lightly ringed: the open backlog is what the map is for
+        CompactPoints(rows, colours, radii=[3.5, 5, 5.5, 6], weights=[0.8, 1.5, 1.5, 1.5]).add_to(m)
+    else:
+        callback = ("function (row) {var c = " + _script_json(colours) + "; var m = L.circleMarker("
+                    "new L.LatLng(row[0], row[1]), {radius: 5, color: '" + POINT_OUTLINE + "', weight: 1, "
+                    "fillColor: c[row[2]], fillOpacity: 0.9}); m.bindTooltip(row[3]); return m;}")
+        OfflineFastMarkerCluster(rows, callback=callback, name=layer_name,
+                                 options={"maxClusterRadius": 40, "chunkedLoading": True}).add_to(m)
+    MapControl(swatch_legend_html(legend_title, legend_items, dots=True)).add_to(m)
+    return m

@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "overview.py", "", "page_overview", ":material/map:", EVERYONE),
     PageSpec("zone", "zone.py", "zone", "page_zone", ":material/location_city:", EVERYONE),
     PageSpec("projects", "projects.py", "projects", "page_projects", ":material/construction:", EVERYONE),
+    PageSpec("needs", "needs.py", "needs", "page_needs", ":material/handshake:", EVERYONE),
     PageSpec("downloads", "downloads.py", "downloads", "page_downloads", ":material/download:", DOWNLOADERS),
     PageSpec("ranking", "ranking.py", "ranking", "page_ranking", ":material/leaderboard:", EVERYONE),
     PageSpec("quality", "quality.py", "quality", "page_quality", ":material/fact_check:", EVERYONE),

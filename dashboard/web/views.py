@@ -151,6 +151,25 @@ def needs_for_map(points: gpd.GeoDataFrame, limit_days: float, long_days: float,
     return out
 
 
+def needs_explorer_for_map(points: gpd.GeoDataFrame, limit_days: float, long_days: float,
+                           lang: str) -> gpd.GeoDataFrame:
+    """Every located need of the explorer's filter: the open ones as :func:`needs_for_map` draws
+    them (``age`` fresh / overdue / long), the closed ones with ``age`` "closed"; each with an
+    escaped ``tip`` (id, enterprise, category, status or days open, owner unit; never the text)."""
+    located = points[points.geometry.notna().to_numpy(bool) & ~points.geometry.is_empty.to_numpy(bool)]
+    open_ = needs_for_map(located, limit_days, long_days, lang)
+    closed = located[~located["status"].eq("open").fillna(False).to_numpy(bool)]
+    out = closed[["geometry"]].copy()
+    out["age"] = "closed"
+    category = [i18n.enum_label("need_category", c, lang) for c in closed["category"]]
+    status = [i18n.enum_label("need_status", c, lang) for c in closed["status"]]
+    out["tip"] = [f"<b>{esc(n)}</b> · {esc(e)}<br>{esc(c)} · {esc(s)}<br>{esc(o)}"
+                  for n, e, c, s, o in zip(closed["need_id"], closed["enterprise_name"], category, status,
+                                           closed["owner_unit"])]
+    return gpd.GeoDataFrame(pd.concat([open_[["age", "tip", "geometry"]], out[["age", "tip", "geometry"]]]),
+                            geometry="geometry", crs=points.crs)
+
+
 def ports_for_map(stations: gpd.GeoDataFrame, breakdown: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
     """Located 先丰港 with their open needs (``needs_breakdown`` station rows, category ``all``):
     ``radius`` 5 px plus the square root of the open count (an area follows the workload) and an

@@ -166,7 +166,7 @@ def map_payloads(store: Path) -> list[str]:
     app = str(ROOT / "dashboard" / "app.py")
     failed: list[str] = []
     for page, params in (("overview", {}), ("zone", {"zone": "hexi"}), ("zone", {"zone": "lize"}),
-                         ("zone", {"zone": "hexi", "clustered": "1"}), ("projects", {})):
+                         ("zone", {"zone": "hexi", "clustered": "1"}), ("projects", {}), ("needs", {})):
         captured.clear()
         t = time.perf_counter()
         at = AppTest.from_file(app, default_timeout=600)

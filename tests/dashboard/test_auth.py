@@ -84,10 +84,10 @@ def test_open_access_wins_over_a_users_file():
 
 # ---------------------------------------------------------------- roles (the table)
 PAGE_TABLE = {   # role -> pages it may open (meeting joins "overview, zone, projects" once it exists)
-    "leader": {"overview", "zone", "projects", "ranking", "quality", "meeting"},
-    "planner": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
-    "analyst": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
-    "admin": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads", "audit"},
+    "leader": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting"},
+    "planner": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads"},
+    "analyst": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads"},
+    "admin": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads", "audit"},
 }
 
 

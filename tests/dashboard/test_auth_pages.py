@@ -30,10 +30,10 @@ from tests.dashboard.conftest import (
 # Where each page is, and the role table (meeting joins once it is a page).
 PATHS = {key: (key, {"zone": "lize"} if key == "zone" else {}) for key in pages.BY_KEY}
 ALLOWED = {
-    "leader": {"overview", "zone", "projects", "ranking", "quality", "meeting"},
-    "planner": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
-    "analyst": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
-    "admin": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads", "audit"},
+    "leader": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting"},
+    "planner": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads"},
+    "analyst": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads"},
+    "admin": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads", "audit"},
 }
 
 

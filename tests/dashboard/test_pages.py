@@ -14,7 +14,7 @@ from tests.dashboard.conftest import APP, run_page
 
 MAX_MAP_BYTES = 1_500_000
 PAGES = [("overview", {}), ("zone", {"zone": "xishan_yongding"}), ("zone", {"zone": "hexi"}),
-         ("projects", {}), ("downloads", {}), ("quality", {})]
+         ("projects", {}), ("needs", {}), ("downloads", {}), ("quality", {})]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_page_runs_with_banners(page, params, captured_maps):
     assert 'data-banner="sample"' in text and "示例数据" in text
     assert 'data-banner="schematic"' in text and "示意边界" in text
     assert 'data-banner="open"' not in text
-    if page in ("overview", "zone", "projects"):
+    if page in ("overview", "zone", "projects", "needs"):
         assert captured_maps, "page built no map"
         size = len(captured_maps[-1].encode())
         print(f"map html {page} {params}: {size:,} bytes")

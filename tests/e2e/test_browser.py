@@ -16,9 +16,9 @@ from tests.e2e.harness import SCREENSHOTS, VIEWPORTS, XSS_NAME, RecordedPage, ma
 
 pytestmark = pytest.mark.e2e
 
-PAGES = [("overview", "/"), ("zone", "/zone?zone=lize"), ("projects", "/projects"),
+PAGES = [("overview", "/"), ("zone", "/zone?zone=lize"), ("projects", "/projects"), ("needs", "/needs"),
          ("downloads", "/downloads"), ("quality", "/quality")]
-MAP_PAGES = {"overview", "zone", "projects"}
+MAP_PAGES = {"overview", "zone", "projects", "needs"}
 TITLE = "丰台“4+4”功能区地理信息看板"
 
 

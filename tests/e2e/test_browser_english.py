@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ALLOWED = {i18n.LANG_NAMES["zh"], i18n.t("language")}  # the switch names Chinese in Chinese
-PAGES = ["/zone?zone=xishan_yongding", "/projects", "/downloads", "/quality", "/meeting?zone=lize&auto=0"]
+PAGES = ["/zone?zone=xishan_yongding", "/projects", "/needs", "/downloads", "/quality", "/meeting?zone=lize&auto=0"]
 
 CONTROL_TEXTS = """() => {
   const shown = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)

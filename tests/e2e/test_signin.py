@@ -37,10 +37,10 @@ PATHS = {key: "/" + (spec.url_path or "") + ("?zone=lize" if key == "zone" else 
 # checks it on its own (test_every_role_opens_the_meeting); the sign-in check covers it too.
 WALKED = {key: path for key, path in PATHS.items() if key != "meeting"}
 ALLOWED = {   # the table (meeting and ranking joined once they were pages)
-    "leader": {"overview", "zone", "projects", "ranking", "quality", "meeting"},
-    "planner": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
-    "analyst": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads"},
-    "admin": {"overview", "zone", "projects", "ranking", "quality", "meeting", "downloads", "audit"},
+    "leader": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting"},
+    "planner": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads"},
+    "analyst": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads"},
+    "admin": {"overview", "zone", "projects", "needs", "ranking", "quality", "meeting", "downloads", "audit"},
 }
 REFUSED_PAGE = "无权打开此页面"
 
