@@ -124,7 +124,7 @@ def render() -> None:
     viewer = sessions.current_viewer()
     every = [*ALL_LAYERS, *STATS_DOWNLOADS]
     choices = [c for c in every if access.may_download(viewer, c)]
-    if _refused_in_url(viewer, every, choices):
+    if _refused_in_url(viewer, every, choices) or _outside_scope_in_url():
         return
     if not choices:
         st.error(ui.t("no_downloads"))
@@ -168,6 +168,27 @@ def _refused_in_url(viewer, every: list[str], choices: list[str]) -> bool:  # no
         detail="layer asked for in the URL"))
     ui.download_refused(asked)
     return True
+
+
+def _outside_scope_in_url() -> bool:
+    """A zone or street in the URL outside the viewer's scope (a forged or shared download
+    link): refused with why, recorded; nothing of that area is read."""
+    scope = data.current_scope()
+    if scope.whole:
+        return False
+    asked = ProjectFilter.from_query(st.query_params.to_dict())
+    names = zone_names(data.layer("zones"), ui.lang())
+    # An area of the scope's own kind that it does not name is another area's download; a
+    # street inside a zone scope (or a zone across a street scope) only narrows the rows.
+    for zone in asked.zones:
+        if scope.zones and not scope.streets and not scope.allows_zone(zone):
+            ui.scope_refused(names.get(zone, zone), "downloads", f"zone:{zone}")
+            return True
+    for street in asked.streets:
+        if scope.streets and not scope.zones and not scope.allows_street(street):
+            ui.scope_refused(street, "downloads", f"street:{street}")
+            return True
+    return False
 
 
 def _seed(choices: list[str], streets: list[str]) -> None:

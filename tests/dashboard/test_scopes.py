@@ -216,6 +216,20 @@ def test_a_scoped_meeting_holds_its_own_slides_only(scoped_site) -> None:  # noq
     assert "太平桥街道" in _sent(at)
 
 
+def test_a_forged_download_of_another_area_is_refused_and_audited(scoped_site) -> None:  # noqa: ANN001
+    scoped_site["use"]([STREET])
+    at = run_page("downloads", {"layer": "projects", "street": "新村街道"})
+    assert [e.value for e in at.error] == ["新村街道 不在你的数据范围（太平桥街道）内。"]
+    assert not at.metric   # no row count, no file: nothing of that street is read
+    refused = audit.AuditLog(audit.target_for(str(scoped_site["store"]))).read(events=["scope_refused"])
+    assert "street:新村街道 not in street:太平桥街道" in refused["detail"].tolist()
+    scoped_site["use"]([LIZE])
+    at = run_page("downloads", {"layer": "projects", "zone": "hexi"})
+    assert [e.value for e in at.error] == ["河西地区 不在你的数据范围（丽泽金融商务区）内。"]
+    at = run_page("downloads", {"layer": "projects", "street": "太平桥街道"})   # narrows its own zone: allowed
+    assert not at.error and not at.exception
+
+
 def test_a_forged_zone_is_refused_and_audited(scoped_site) -> None:  # noqa: ANN001
     scoped_site["use"]([LIZE])
     at = run_page("zone", {"zone": "hexi"})
