@@ -101,17 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _session_hours(value: str | None) -> float:
-    text = _clean(value)
-    if text is None:
-        return SESSION_HOURS_DEFAULT
-    try:
-        hours = float(text)
-    except ValueError:
-        hours = float("nan")
-    if not 0 < hours <= 24 * 31:  # also refuses nan
-        raise ConfigError(f"DASHBOARD_SESSION_HOURS={text!r} 无效 (not valid): 需要 0 到 744 之间的小时数 "
-                          "(hours, more than 0 and at most 744)")
-    return hours
+    return _positive_number("DASHBOARD_SESSION_HOURS", value, SESSION_HOURS_DEFAULT, 24 * 31, "小时数", "hours")
 
 
 def _public_url(value: str | None) -> str:
@@ -125,17 +115,22 @@ def _public_url(value: str | None) -> str:
 
 
 def _idle_minutes(value: str | None) -> float:
+    return _positive_number("DASHBOARD_IDLE_MINUTES", value, IDLE_MINUTES_DEFAULT, 24 * 60, "分钟数", "minutes")
+
+
+def _positive_number(name: str, value: str | None, default: float, most: int, unit_zh: str, unit_en: str) -> float:
+    """The setting ``name`` as a number in (0, ``most``], ``default`` when unset; else a clear error."""
     text = _clean(value)
     if text is None:
-        return IDLE_MINUTES_DEFAULT
+        return default
     try:
-        minutes = float(text)
+        number = float(text)
     except ValueError:
-        minutes = float("nan")
-    if not 0 < minutes <= 24 * 60:  # also refuses nan
-        raise ConfigError(f"DASHBOARD_IDLE_MINUTES={text!r} 无效 (not valid): 需要 0 到 1440 之间的分钟数 "
-                          "(minutes, more than 0 and at most 1440)")
-    return minutes
+        number = float("nan")
+    if not 0 < number <= most:  # also refuses nan
+        raise ConfigError(f"{name}={text!r} 无效 (not valid): 需要 0 到 {most} 之间的{unit_zh} "
+                          f"({unit_en}, more than 0 and at most {most})")
+    return number
 
 
 def _header_settings(env: Mapping[str, str], auth: str | None, users: str | None) -> tuple[str | None, tuple[str, ...]]:

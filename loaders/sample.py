@@ -350,25 +350,31 @@ def make_projects(rng: np.random.Generator, streets: gpd.GeoDataFrame, zones: gp
     return frame
 
 
+def _titled_header(sheet, title: str, cols: list[str], group_label: str, group: list[str]) -> None:  # noqa: ANN001
+    """A merged title row, then a two-row header: ``group_label`` merged over the adjacent
+    columns ``group``, every other column's name merged down over both rows."""
+    sheet.cell(1, 1, title)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    for c, name in enumerate(cols, start=1):
+        if name in group:
+            sheet.cell(2, c, group_label)
+            sheet.cell(3, c, name)
+        else:
+            sheet.cell(2, c, name)
+            sheet.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+        sheet.cell(2, c).alignment = Alignment(horizontal="center", vertical="center")
+    first = cols.index(group[0]) + 1
+    sheet.merge_cells(start_row=2, start_column=first, end_row=2, end_column=first + len(group) - 1)
+
+
 def _write_projects_xlsx(frame: pd.DataFrame, path: Path) -> None:
     """A government-style sheet: a merged title row, then a two-row header with merged cells."""
     book = Workbook()
     sheet = book.active
     sheet.title = "重大项目"
     cols = list(frame.columns)
-    sheet.cell(1, 1, "丰台区重大项目清单（示例数据，非真实项目）")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    for c, name in enumerate(cols, start=1):
-        if name in ("经度", "纬度"):
-            sheet.cell(2, c, "位置坐标")
-            sheet.cell(3, c, name)
-        else:
-            sheet.cell(2, c, name)
-            sheet.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
-        sheet.cell(2, c).alignment = Alignment(horizontal="center", vertical="center")
-    lon_col = cols.index("经度") + 1
-    sheet.merge_cells(start_row=2, start_column=lon_col, end_row=2, end_column=lon_col + 1)
+    _titled_header(sheet, "丰台区重大项目清单（示例数据，非真实项目）", cols, "位置坐标", ["经度", "纬度"])
     for r, row in enumerate(frame.itertuples(index=False), start=4):
         for c, value in enumerate(row, start=1):
             if isinstance(value, float) and np.isnan(value):
@@ -787,20 +793,8 @@ def _write_needs_xlsx(frame: pd.DataFrame, path: Path) -> None:
     sheet = book.active
     sheet.title = "企业需求清单"
     cols = list(frame.columns)
-    group = ["状态", "办结时间", "责任单位", "企业满意"]
-    sheet.cell(1, 1, "丰台区先丰港企业需求清单（示例数据，非真实企业诉求）")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    for c, name in enumerate(cols, start=1):
-        if name in group:
-            sheet.cell(2, c, "办理情况")
-            sheet.cell(3, c, name)
-        else:
-            sheet.cell(2, c, name)
-            sheet.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
-        sheet.cell(2, c).alignment = Alignment(horizontal="center", vertical="center")
-    first = cols.index(group[0]) + 1
-    sheet.merge_cells(start_row=2, start_column=first, end_row=2, end_column=first + len(group) - 1)
+    _titled_header(sheet, "丰台区先丰港企业需求清单（示例数据，非真实企业诉求）", cols, "办理情况",
+                   ["状态", "办结时间", "责任单位", "企业满意"])
     how = np.random.default_rng([SEED, 61]).random(len(frame))
     epoch = pd.Timestamp("1899-12-30")
     for r, row in enumerate(frame.itertuples(index=False), start=4):

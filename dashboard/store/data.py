@@ -266,14 +266,7 @@ def needs_breakdown() -> pd.DataFrame:
     """The build's ``needs_breakdown`` (enterprise needs per zone, street, 先丰港 and category);
     empty when the store was built before the needs work. In the viewer's scope: their areas'
     rows, and the rows of the 先丰港 stations in it."""
-    frame = _optional_table("needs_breakdown")
-    scope = current_scope()
-    if scope.whole or frame.empty:
-        return frame
-    stations = frame["level"].astype(str) == "station"
-    in_scope = set(layer("stations")[RECORD_ID["stations"]].astype(str))
-    return pd.concat([scope.area_rows(frame[~stations]),
-                      frame[stations & frame["key"].astype(str).isin(in_scope)]]).sort_index()
+    return _areas_and_points_in_scope(_optional_table("needs_breakdown"), "station", "stations")
 
 
 def needs_monthly() -> pd.DataFrame:
@@ -507,14 +500,20 @@ def street_ranking() -> pd.DataFrame:
 def alerts() -> pd.DataFrame:
     """The warnings the build found (rule, level, key, period, value, baseline, severity,
     messages) about areas, and projects, in the viewer's scope."""
-    frame = _optional("alerts", _token())
+    return _areas_and_points_in_scope(_optional("alerts", _token()), "project", "projects")
+
+
+def _areas_and_points_in_scope(frame: pd.DataFrame, point_level: str, point_layer: str) -> pd.DataFrame:
+    """Rows keyed by (level, key) in the viewer's scope: area rows by their area, and rows of
+    ``point_level`` (a project's warning, a station's needs) when that point of ``point_layer``
+    is in scope."""
     scope = current_scope()
     if scope.whole or frame.empty:
         return frame
-    projects = frame["level"].astype(str) == "project"
-    in_scope = set(layer("projects")["project_id"].astype(str))
-    return pd.concat([scope.area_rows(frame[~projects]),
-                      frame[projects & frame["key"].astype(str).isin(in_scope)]]).sort_index()
+    points = frame["level"].astype(str) == point_level
+    in_scope = set(layer(point_layer)[RECORD_ID[point_layer]].astype(str))
+    return pd.concat([scope.area_rows(frame[~points]),
+                      frame[points & frame["key"].astype(str).isin(in_scope)]]).sort_index()
 
 
 def as_of() -> str | None:
