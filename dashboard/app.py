@@ -17,7 +17,7 @@ from dashboard.config import DashboardError
 from dashboard.maps.assets import install_vendor_assets
 from dashboard.security import access, audit, sessions
 from dashboard.store import data
-from dashboard.web import pages, signin, ui
+from dashboard.web import defer, pages, signin, ui
 
 STORE_RETRY_SECONDS = 5  # while the database is unreachable, how often a page checks that it is back
 
@@ -93,7 +93,9 @@ def run() -> None:
         ui.honesty_banners()
         ui.watermark(viewer)
         signin.idle_watch(settings)
+        defer.begin()
         page.run()
+        defer.trigger()
     except data.StoreChanged:
         # A nightly build was swapped in while this page was reading: show the new build whole.
         st.rerun()

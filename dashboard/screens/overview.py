@@ -12,7 +12,7 @@ from dashboard.briefing import change
 from dashboard.maps import draw
 from dashboard.store import data
 from dashboard.store.queries import KPI_ROW_1, KPI_ROW_2, METRICS, WORST_MIN_CASES, worst_streets, zone_name
-from dashboard.web import pages, ui, views
+from dashboard.web import defer, pages, ui, views
 
 
 def render() -> None:
@@ -65,13 +65,20 @@ def render() -> None:
         # Zones overlap: say so where zone figures stand beside the district's, with the figures.
         overlap = ui.t("mp_overlap_note", zones=ui.metric_value("investment", zones["investment_total"].sum()),
                        district=ui.metric_value("investment", totals["investment"]))
-        _zone_comparison(zones, metric, column, label, fmt, lang, overlap)
-        pick = st.selectbox(ui.t("open_profile"), list(zones.index), index=None, key=state.OV_OPEN,
-                            format_func=lambda z: zone_name(zones, z, lang),
-                            placeholder=ui.t("choose_zone"))
-        if pick:
-            st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=pick))
-    _streets_to_watch(streets, lang)
+        # drawn once the map is (a new session's first run: the chart and table bundles wait)
+        defer.later("ft_later_compare", _compare_and_open, zones, metric, column, label, fmt, lang, overlap)
+    defer.later("ft_later_watch", _streets_to_watch, streets, lang)
+
+
+def _compare_and_open(zones: pd.DataFrame, metric: str, column: str, label: str, fmt, lang: str,  # noqa: ANN001
+                      note: str) -> None:
+    """The zone comparison, and the picker that opens a zone's profile."""
+    _zone_comparison(zones, metric, column, label, fmt, lang, note)
+    pick = st.selectbox(ui.t("open_profile"), list(zones.index), index=None, key=state.OV_OPEN,
+                        format_func=lambda z: zone_name(zones, z, lang),
+                        placeholder=ui.t("choose_zone"))
+    if pick:
+        st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=pick))
 
 
 def _zone_comparison(zones: pd.DataFrame, metric: str, column: str, label: str, fmt, lang: str,  # noqa: ANN001

@@ -32,7 +32,7 @@ from dashboard.store.queries import (
     with_zones,
     zone_names,
 )
-from dashboard.web import pages, ui, views
+from dashboard.web import defer, pages, ui, views
 from loaders.schema import INDUSTRY_LABELS, LEVEL_LABELS, STATUS_LABELS
 
 FILTER_KEYS = (state.PF_ZONE, state.PF_STREET, state.PF_STATUS, state.PF_LEVEL, state.PF_INDUSTRY, state.PF_SCHEDULE)
@@ -132,8 +132,8 @@ def render() -> None:
         _map_clicks(m)
     with right, st.container(key="ft_details"):
         _details(chosen, shown, n_all, flt, names, lang)
-    if n_all:
-        _table(selected, shown, flt, names, lang)
+    if n_all:   # drawn once the map is (a new session's first run: the table's bundles wait)
+        defer.later("ft_later_table", _table, selected, shown, flt, names, lang)
     _write_url(flt)
 
 

@@ -26,7 +26,7 @@ from dashboard.store.queries import (
     zone_names,
     zone_street_parts,
 )
-from dashboard.web import ui, views
+from dashboard.web import defer, ui, views
 from loaders.schema import empty_layer
 
 
@@ -85,24 +85,29 @@ def render() -> None:
     values = {"investment": row["investment_total"], "response_rate": row["hotline_response_rate"],
               "resolution_rate": row["hotline_resolution_rate"], "satisfaction_rate": row["hotline_satisfaction_rate"],
               "coverage": row["covered_population_share"]}
-    period = ui.period_picker(change.months_available(data.hotline_monthly()), top_left)
-    if period:
-        st.caption(ui.t("ch_period_note", period=period, as_of=data.as_of() or i18n.DASH))
     stock = {m: values.get(m, row.get(m)) for m in (*KPI_ROW_1, *KPI_ROW_2)}
-    figures = ui.area_figures("zone", zone_id, period, stock, row)
-    ui.kpi_row([ui.kpi_with_change(figures[m], status_text if m == "projects" else None) for m in KPI_ROW_1])
-    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
+    # A fragment: another month reruns the cards only (the map and tables do not depend on it).
+    st.fragment(_period_figures, key="ft_zone_period")(zone_id, row, stock, status_text)
 
     projects = with_zones(data.zone_frame(zone_id, "projects"), "project_id", data.members("projects"))
     communities = data.zone_frame(zone_id, "communities")
     left, right = st.columns([1.45, 1], gap="medium")
-    with right:  # first: a bar picked in the industry mix filters the map and the project list
-        _pipeline(projects, lang)
-        industries = _industries(zone_id, projects, row["colour"], lang)
+    # A bar picked in the industry mix filters the map and the project list: the pick is read
+    # from the chart's state, so the map can be drawn first and the charts once it is.
+    industries = views.chart_selection(st.session_state.get(_industry_key(zone_id)), "industry_pick", "industry")
+    with right:
+        defer.later("ft_later_zone_mix", _project_mix, zone_id, projects, row["colour"], lang, industries)
     shown = projects[projects["industry"].fillna("other").isin(industries)] if industries else projects
     with left:
         m = _zone_map(zone_id, zones, names, shown, communities, mode, lang)
         st_folium(m, key=f"zone_map_{zone_id}", height=560, use_container_width=True, returned_objects=[])
+    # drawn once the map is (a new session's first run: the chart and table bundles wait)
+    defer.later("ft_later_zone", _below_map, zone_id, row, shown, communities, names, lang)
+
+
+def _below_map(zone_id: str, row: pd.Series, shown: pd.DataFrame, communities: pd.DataFrame,
+               names: dict[str, str], lang: str) -> None:
+    """The 12345 trend, coverage gaps, enterprise needs and the zone's project list."""
     trend_col, gaps_col = st.columns([1.45, 1], gap="medium")
     with trend_col:
         _hotline_trend(zone_id, lang)
@@ -117,6 +122,17 @@ def render() -> None:
                  column_config={i18n.column_label("investment_total", lang): st.column_config.NumberColumn(format="%.2f"),
                                 id_label: st.column_config.LinkColumn(id_label, display_text=r"project=([^&]+)",
                                                                       help=ui.t("mp_open_project"))})
+
+
+def _period_figures(zone_id: str, row: pd.Series, stock: dict, status_text: str) -> None:
+    """The month picker and the KPI cards with their changes for that month."""
+    pick_col, note_col = st.columns([2, 3], vertical_alignment="bottom")
+    period = ui.period_picker(change.months_available(data.hotline_monthly()), pick_col)
+    if period:
+        note_col.caption(ui.t("ch_period_note", period=period, as_of=data.as_of() or i18n.DASH))
+    figures = ui.area_figures("zone", zone_id, period, stock, row)
+    ui.kpi_row([ui.kpi_with_change(figures[m], status_text if m == "projects" else None) for m in KPI_ROW_1])
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
 
 
 def _brief_button(zone_id: str, lang: str) -> None:
@@ -195,6 +211,18 @@ def _pipeline(projects: pd.DataFrame, lang: str) -> None:
     st.altair_chart(chart.properties(height=220), width="stretch")
 
 
+def _industry_key(zone_id: str) -> str:
+    return f"zone_industry_{zone_id}"
+
+
+def _project_mix(zone_id: str, projects: pd.DataFrame, colour: str, lang: str, drawn_with: tuple[str, ...]) -> None:
+    """The pipeline by year and the industry mix. A new pick in the mix (this fragment's own
+    rerun) redraws the whole page: the map and the list follow the pick."""
+    _pipeline(projects, lang)
+    if _industries(zone_id, projects, colour, lang) != drawn_with:
+        st.rerun(scope="app")
+
+
 def _industries(zone_id: str, projects: pd.DataFrame, colour: str, lang: str) -> tuple[str, ...]:
     """The industry mix; a click on a bar picks that industry: the codes picked, () for none."""
     st.markdown(f"**{ui.t('industry_mix')}**")
@@ -211,7 +239,7 @@ def _industries(zone_id: str, projects: pd.DataFrame, colour: str, lang: str) ->
         tooltip=[alt.Tooltip("label:N", title=ui.t("f_industry")), alt.Tooltip("projects:Q", title=ui.t("t_projects")),
                  alt.Tooltip("investment:Q", format=",.1f", title=ui.t("f_investment"))]).add_params(pick)
     event = st.altair_chart(chart.properties(height=max(140, 30 * len(mix))), width="stretch", on_select="rerun",
-                            key=f"zone_industry_{zone_id}", selection_mode="industry_pick")
+                            key=_industry_key(zone_id), selection_mode="industry_pick")
     picked = views.chart_selection(event, "industry_pick", "industry")
     if picked:
         st.info(ui.t("mp_industry_filter",

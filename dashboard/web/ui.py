@@ -47,7 +47,7 @@ h1 {font-size: 1.9rem !important;}
 /* The watermark: above everything on the page (maps' iframes included), below the top bar,
    and never in the way of a click. */
 .ft-watermark {position: fixed; inset: 0; z-index: 999; pointer-events: none; background-repeat: repeat;}
-.st-key-ft_cookie {display: none;}
+.st-key-ft_cookie, .st-key-ft_map_ready {display: none;}
 </style>"""
 
 
