@@ -46,6 +46,9 @@ setup_system() {
   fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
   fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || need+=(fonts-wqy-zenhei)  # TrueType CJK: embeddable in PDF briefs
   have_nginx || need+=(nginx)  # the deployment test puts two dashboard processes behind a real nginx
+  # nginx sends the precompressed .br copies of Streamlit's frontend (tests/e2e/test_site_caching.py)
+  [ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || need+=(libnginx-mod-http-brotli-static)
+  [ -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || need+=(libnginx-mod-http-brotli-filter)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)  # the deployment test's self-signed TLS certificate
   if [ ${#need[@]} -gt 0 ]; then
     echo "Installing system packages: ${need[*]}"

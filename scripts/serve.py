@@ -6,7 +6,12 @@
         touched); Ctrl-C or SIGTERM stops all of them. The dashboards read the environment
         (DASHBOARD_STORE, DASHBOARD_USERS, ...) as ``streamlit run`` would.
     python scripts/serve.py site --ports 8501,8502 [--listen 80] [--server-name NAME] [--log-dir DIR]
+                                 [--static-cache DIR] [--brotli | --no-brotli]
         prints the nginx site for a server (deploy/README.md): the same template, rendered.
+    python scripts/serve.py precompress [--static-cache DIR]
+        fills DIR (default build/static-cache/) with a copy of Streamlit's frontend and the vendored
+        Leaflet, and a .gz and a .br of each compressible file, which nginx sends as they are;
+        again after every update of the Python packages (``run`` does it at each start).
 
 Both render ``deploy/nginx/fengtai-site.conf.in``; the deployment test (tests/e2e/test_nginx_deploy.py)
 runs ``run`` itself, so what is tested is what an operator starts.
@@ -14,6 +19,8 @@ runs ``run`` itself, so what is tested is what an operator starts.
 from __future__ import annotations
 
 import argparse
+import gzip
+import importlib.util
 import os
 import shutil
 import signal
@@ -26,6 +33,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "fengtai-site.conf.in"
+STATIC_CACHE = ROOT / "build" / "static-cache"
+# Debian's libnginx-mod-http-brotli-static / -filter (bash scripts/dev.sh test installs them).
+NGINX_MODULES = Path("/usr/lib/nginx/modules")
+BROTLI_MODULES = ("ngx_http_brotli_filter_module.so", "ngx_http_brotli_static_module.so")
+# What precompress compresses (fonts, images are compressed already); smaller files are sent as they are.
+COMPRESSIBLE = {".js", ".mjs", ".css", ".json", ".svg", ".html", ".txt", ".map", ".ttf", ".otf"}
+MIN_COMPRESS = 1024
 NGINX_MISSING = ("nginx not found (looked for `nginx` on PATH and /usr/sbin/nginx). Install Debian's package: "
                  "apt-get install -y nginx (bash scripts/dev.sh test installs it).")
 
@@ -36,11 +50,13 @@ worker_processes 1;
 pid {run}/nginx.pid;
 error_log {run}/error.log warn;
 {user}
+{modules}
 events {{
     worker_connections 1024;
 }}
 
 http {{
+    include /etc/nginx/mime.types;     # as Debian's nginx.conf: the static files' Content-Type
     default_type application/octet-stream;
     client_body_temp_path {run}/tmp/body;
     proxy_temp_path {run}/tmp/proxy;
@@ -53,13 +69,24 @@ http {{
 """
 
 
+def brotli_modules() -> list[Path]:
+    """nginx's brotli modules, when Debian's packages are installed (both, or none counts)."""
+    found = [NGINX_MODULES / name for name in BROTLI_MODULES]
+    return found if all(p.exists() for p in found) else []
+
+
 def render_site(ports: list[int], listen: str | None = None, server_name: str = "_",
-                log_dir: str = "/var/log/nginx", tls_cert: str | None = None, tls_key: str | None = None) -> str:
+                log_dir: str = "/var/log/nginx", tls_cert: str | None = None, tls_key: str | None = None,
+                static_cache: str | Path = STATIC_CACHE, brotli: bool | None = None) -> str:
     """The nginx site for dashboard processes on 127.0.0.1:``ports``.
 
     With ``tls_cert`` and ``tls_key`` it listens on 443 with TLS (unless ``listen`` says else)
-    and adds a server on port 80 that redirects to https.
+    and adds a server on port 80 that redirects to https. nginx serves /static/ and
+    /app/static/vendor/ from ``static_cache`` (filled by :func:`precompress`); with ``brotli``
+    (default: when this machine has nginx's brotli modules) also as brotli.
     """
+    if brotli is None:
+        brotli = bool(brotli_modules())
     if not ports or len(set(ports)) != len(ports):
         raise ValueError(f"need distinct dashboard ports, got {ports}")
     if bool(tls_cert) != bool(tls_key):
@@ -82,11 +109,79 @@ def render_site(ports: list[int], listen: str | None = None, server_name: str = 
     text = TEMPLATE.read_text(encoding="utf-8")
     for key, value in {"COUNT": str(len(ports)), "PORTS": ", ".join(map(str, ports)), "SERVERS": servers,
                        "PINNED": pinned, "ROUTES": routes, "LISTEN": listen, "SERVER_NAME": server_name,
-                       "LOG_DIR": log_dir, "TLS": tls, "REDIRECT": redirect}.items():
+                       "LOG_DIR": log_dir, "TLS": tls, "REDIRECT": redirect,
+                       "STATIC_ROOT": str(Path(static_cache).resolve() / "site"),
+                       "BROTLI": BROTLI_FILTER if brotli else "",
+                       "BROTLI_STATIC": "        brotli_static on;\n" if brotli else ""}.items():
         text = text.replace("{{" + key + "}}", value)
     if "{{" in text:
         raise ValueError(f"unrendered placeholder in {TEMPLATE}: {text[text.index('{{'):][:40]}")
     return text
+
+
+BROTLI_FILTER = """    # Debian's brotli modules are installed: brotli too, for browsers that accept it.
+    brotli on;
+    brotli_comp_level 5;
+    brotli_min_length 1024;
+    brotli_types text/css text/plain text/javascript application/javascript application/json
+                 application/geo+json image/svg+xml;
+"""
+
+
+def _static_sources() -> list[tuple[Path, str]]:
+    """(folder on disk, the URL path nginx serves it at), as in deploy/nginx/fengtai-site.conf.in."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        raise SystemExit("error: streamlit is not installed in this Python")
+    streamlit_static = Path(spec.origin).parent / "static" / "static"
+    # dashboard.maps.assets.VENDOR_DIR, filled by install_vendor_assets() (run does it first)
+    return [(streamlit_static, "static"), (ROOT / "dashboard" / "static" / "vendor", "app/static/vendor")]
+
+
+def precompress(static_cache: str | Path = STATIC_CACHE, log=print) -> dict[str, int]:  # noqa: ANN001
+    """Mirror Streamlit's frontend and the vendored files into ``static_cache``/site/ (the URL
+    layout), with ``<file>.gz`` (gzip -9) and ``<file>.br`` (brotli 11) beside each compressible
+    one. Only what changed is written again; files no longer in the sources are removed.
+    Returns counts: files copied, compressed, removed."""
+    import brotli  # PyPI Brotli (requirements.txt)
+
+    site = Path(static_cache).resolve() / "site"
+    counts = {"copied": 0, "compressed": 0, "removed": 0}
+    wanted: set[Path] = set()
+    for source_dir, url_path in _static_sources():
+        if not source_dir.is_dir():
+            raise SystemExit(f"error: {source_dir} is missing (run: python -c "
+                             "'from dashboard.maps.assets import install_vendor_assets as f; f()')")
+        for source in sorted(p for p in source_dir.rglob("*") if p.is_file()):
+            dest = site / url_path / source.relative_to(source_dir)
+            wanted.add(dest)
+            stat = source.stat()
+            fresh = dest.exists() and dest.stat().st_size == stat.st_size and dest.stat().st_mtime == stat.st_mtime
+            if not fresh:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, dest)
+                counts["copied"] += 1
+            if source.suffix.lower() not in COMPRESSIBLE or stat.st_size < MIN_COMPRESS:
+                continue
+            for suffix, pack in ((".gz", lambda b: gzip.compress(b, 9, mtime=0)),
+                                 (".br", lambda b: brotli.compress(b, quality=11))):
+                packed = dest.with_name(dest.name + suffix)
+                wanted.add(packed)
+                if fresh and packed.exists() and packed.stat().st_mtime == stat.st_mtime:
+                    continue
+                packed.write_bytes(pack(source.read_bytes()))
+                os.utime(packed, (stat.st_atime, stat.st_mtime))   # nginx sends the original's Last-Modified
+                counts["compressed"] += 1
+    for path in sorted(site.rglob("*"), reverse=True) if site.exists() else []:
+        if path.is_file() and path not in wanted:
+            path.unlink()
+            counts["removed"] += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if log:
+        log(f"precompressed static files in {site}: {counts['copied']} copied, {counts['compressed']} "
+            f"compressed, {counts['removed']} removed", flush=True)
+    return counts
 
 
 def find_nginx() -> str:
@@ -176,12 +271,15 @@ def run(args: argparse.Namespace) -> int:
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
     site = run_dir / "fengtai-site.conf"
-    site.write_text(render_site(ports, f"{host}:{port}", "_", str(run_dir)), encoding="utf-8")
+    modules = brotli_modules()
+    site.write_text(render_site(ports, f"{host}:{port}", "_", str(run_dir), static_cache=args.static_cache,
+                                brotli=bool(modules)), encoding="utf-8")
     # Run as root, nginx would hand its workers to `nobody`, who may not reach the run folder:
     # this local runner keeps them as the invoking user (the system nginx uses www-data).
     user = "user root;" if os.geteuid() == 0 else ""
     conf = run_dir / "nginx.conf"
-    conf.write_text(MAIN_CONF.format(run=run_dir, site=site, user=user), encoding="utf-8")
+    conf.write_text(MAIN_CONF.format(run=run_dir, site=site, user=user,
+                                     modules="".join(f"load_module {m};\n" for m in modules)), encoding="utf-8")
     nginx_cmd = [nginx, "-p", str(run_dir), "-e", str(run_dir / "error.log"), "-c", str(conf)]
     check = subprocess.run([*nginx_cmd, "-t", "-q"], capture_output=True, text=True)
     if check.returncode != 0:
@@ -190,6 +288,7 @@ def run(args: argparse.Namespace) -> int:
     # Once, before N processes start: the vendored Leaflet files, and the sample store when it
     # is what they will serve (otherwise every process would build or copy them at once).
     _prepare("from dashboard.maps.assets import install_vendor_assets as f")
+    precompress(args.static_cache)
     if not os.environ.get("DASHBOARD_STORE"):
         _prepare("from loaders.build import ensure_sample_store as f")
 
@@ -254,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--ports", **ports_arg)
     r.add_argument("--run-dir", default=str(ROOT / "build" / "serve"), help="config, pid and logs")
     r.add_argument("--timeout", type=float, default=120, help="seconds the dashboards may take to start")
+    cache_arg = {"default": str(STATIC_CACHE),
+                 "help": "the precompressed copy of the static files nginx serves (default build/static-cache)"}
+    r.add_argument("--static-cache", **cache_arg)
     s = sub.add_parser("site", help="print the nginx site for /etc/nginx/sites-available")
     s.add_argument("--ports", required=True, **ports_arg)
     s.add_argument("--listen", help='nginx\'s listen value (default "80", or "443 ssl" with --tls-cert)')
@@ -261,10 +363,21 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--log-dir", default="/var/log/nginx")
     s.add_argument("--tls-cert", help="certificate chain (PEM): serve https on 443, redirect 80 to it")
     s.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    s.add_argument("--static-cache", **cache_arg)
+    s.add_argument("--brotli", action=argparse.BooleanOptionalAction, default=None,
+                   help="serve brotli too (needs Debian's libnginx-mod-http-brotli-static and -filter; "
+                        "default: when this machine has them)")
+    c = sub.add_parser("precompress", help="fill the precompressed copy of the static files nginx serves")
+    c.add_argument("--static-cache", **cache_arg)
     args = parser.parse_args(argv)
+    if args.command == "precompress":
+        _prepare("from dashboard.maps.assets import install_vendor_assets as f")
+        precompress(args.static_cache)
+        return 0
     if args.command == "site":
         try:
-            text = render_site(args.ports, args.listen, args.server_name, args.log_dir, args.tls_cert, args.tls_key)
+            text = render_site(args.ports, args.listen, args.server_name, args.log_dir, args.tls_cert, args.tls_key,
+                               args.static_cache, args.brotli)
         except ValueError as exc:
             parser.error(str(exc))
         sys.stdout.write(text)

@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from loaders.build import build
+from scripts.serve import brotli_modules
 from tests.e2e.harness import REPO_ROOT, SCREENSHOTS, map_frame
 from tests.postgis import PostGISServer
 
@@ -183,18 +184,23 @@ def test_sessions_spread_over_both_processes_and_stay_on_theirs(deployment: Depl
             break
         time.sleep(0.3)
     for session in sessions:
-        mine = [e for e in lines if session.tag in e["agent"]]
+        every = [e for e in lines if session.tag in e["agent"]]
+        # Streamlit's frontend and the vendored Leaflet come from nginx's precompressed copy (no upstream)
+        from_disk = [e for e in every if e["upstream"] == "-"]
+        assert all(e["path"].startswith(("/static/", "/app/static/vendor/")) for e in from_disk), from_disk
+        assert from_disk, f"{session.tag}: nginx served no static file from its precompressed copy"
+        mine = [e for e in every if e["upstream"] != "-"]
         served = {e["upstream"] for e in mine}
         assert served == {session.upstream}, (
             f"{session.tag} opened on {session.upstream} but requests went to {served}: "
             f"{[e for e in mine if e['upstream'] != session.upstream][:10]}; nginx errors: "
             f"{(deployment.run_dir / 'fengtai.error.log').read_text()[-2000:]}")
-        paths = [e["path"] for e in mine]
+        paths = [e["path"] for e in every]
         assert any(e["path"] == "/_stcore/stream" and e["status"] == "101" for e in mine), (
             f"{session.tag}: no WebSocket upgrade in nginx's log: {paths}")
         assert any(p.startswith("/static/") for p in paths), f"{session.tag}: no static file via nginx: {paths}"
         assert any(p.startswith("/app/static/vendor/leaflet/") for p in paths), paths   # local Leaflet, same process
-        assert all(e["status"] in ("101", "200", "304") for e in mine), [(e["path"], e["status"]) for e in mine]
+        assert all(e["status"] in ("101", "200", "304") for e in every), [(e["path"], e["status"]) for e in every]
 
 
 def test_sigterm_stops_nginx_and_every_dashboard_process(deployment: Deployment) -> None:
@@ -231,8 +237,9 @@ def test_the_server_site_renders_for_three_processes_and_tls_and_nginx_accepts_i
             assert f'"{p}" fengtai_{p};' in site
         assert ("listen 443 ssl;" in site and "return 301 https://" in site) == (name == "tls")
         (tmp_path / f"{name}.conf").write_text(site)
+        modules = "".join(f"load_module {m};\n" for m in brotli_modules())   # as Debian's modules-enabled/
         (tmp_path / "nginx.conf").write_text(
-            f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n  client_body_temp_path {tmp_path}/tmp/body;\n"
+            f"{modules}pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n  client_body_temp_path {tmp_path}/tmp/body;\n"
             f"  proxy_temp_path {tmp_path}/tmp/proxy;\n  fastcgi_temp_path {tmp_path}/tmp/fastcgi;\n"
             f"  uwsgi_temp_path {tmp_path}/tmp/uwsgi;\n  scgi_temp_path {tmp_path}/tmp/scgi;\n"
             f"  include {tmp_path}/{name}.conf;\n}}\n")
