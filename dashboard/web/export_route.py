@@ -39,10 +39,15 @@ def link(token: str) -> str:
     return f"export/{token}"
 
 
-def _claim(token: str, client: str) -> export_job.Job:
+def audit_target() -> tuple[audit.AuditLog, bool]:
+    """This process's audit log, and whether a download must be on it to be served (sign-in)."""
     settings = data.settings()
-    return export_job.claim(token, audit.log_for_settings(settings), PAGE, client,
-                            required=settings.sign_in_required)
+    return audit.log_for_settings(settings), settings.sign_in_required
+
+
+def _claim(token: str, client: str) -> export_job.Job:
+    log, required = audit_target()
+    return export_job.claim(token, log, PAGE, client, required=required)
 
 
 async def serve(request: Request) -> Response:
