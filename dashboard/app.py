@@ -1,5 +1,9 @@
 """The dashboard app: ``python -m streamlit run dashboard/app.py``.
 
+Streamlit executes this file for every script run (as ``__main__``: :func:`run`). ``streamlit
+run`` first finds the ``st.App`` below and serves it: the dashboard, plus the one route of its
+own, the finished background exports streamed from disk (:mod:`dashboard.web.export_route`).
+
 Every run, in this order: who is the viewer (:mod:`dashboard.security.sessions`; before sign-in the form
 is all a page shows, and nothing of the store is read or sent); the navigation from the page
 registry (:mod:`dashboard.web.pages`), with only the pages this viewer's role may open; the role
@@ -17,7 +21,7 @@ from dashboard.config import DashboardError
 from dashboard.maps.assets import install_vendor_assets
 from dashboard.security import access, audit, sessions
 from dashboard.store import data
-from dashboard.web import defer, pages, signin, ui
+from dashboard.web import defer, export_route, pages, signin, ui
 
 STORE_RETRY_SECONDS = 5  # while the database is unreachable, how often a page checks that it is back
 
@@ -104,4 +108,8 @@ def run() -> None:
         st.stop()
 
 
-run()
+if __name__ == "__main__":
+    run()   # a script run
+else:
+    # The server (``streamlit run`` imports this module by its name): Streamlit's routes and ours.
+    app = st.App(__file__, routes=export_route.routes())

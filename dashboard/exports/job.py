@@ -8,11 +8,16 @@ on PostGIS, an Arrow stream on GeoPackage), masks personal columns as the viewer
 requires (:func:`dashboard.security.access.for_viewer`, on every chunk), writes them chunk by chunk
 (:class:`dashboard.exports.writers.FileWriter`) into a file in the job's own temporary folder and
 reports its progress in ``progress.json`` there. The page polls :meth:`Job.status` and, when
-the file is complete, offers it; the download is recorded in the audit log before it is
-served (:func:`served_file`), with the very metadata the file carries.
+the file is complete, offers it by a link holding the job's **token** (256 random bits, made
+at :func:`start`; the folder keeps only its SHA-256). The link is answered by the server's own
+route (:mod:`dashboard.web.export_route`), which calls :func:`claim`: the download is recorded
+in the audit log first, with the very metadata the file carries (a failed record with sign-in
+required: nothing is served), then the file is streamed from disk (never read into the
+server's memory) and its folder removed once the last byte is sent (:meth:`Job.remove`). An
+unknown, expired (:data:`OFFER_HOURS`) or already served token finds nothing.
 
-Every job has its own folder (``tempfile.mkdtemp``), so two people exporting at once get two
-separate, complete files. The store's address (which may hold a password) reaches the
+Every job has its own folder (``tempfile.mkdtemp``) and token, so two people exporting at once
+get two separate, complete files. The store's address (which may hold a password) reaches the
 worker through its environment, never through a file. Folders of jobs older than
 :data:`KEEP_HOURS` are removed when a new job starts.
 
@@ -20,8 +25,11 @@ Pure of Streamlit.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -41,12 +49,15 @@ from loaders.rowfilter import RowFilter
 BACKGROUND_ROWS = 20_000     # more rows than this: a background job
 CHUNK_ROWS = 20_000          # rows per chunk read and written (and per progress step)
 KEEP_HOURS = 6.0             # a job's folder is swept this long after it was made
+OFFER_HOURS = 1.0            # a finished job's link works this long after the job started
 NICE = 10                    # the worker's lower priority
 PREFIX = "fengtai-export-"
 STORE_ENV = "FENGTAI_EXPORT_STORE"   # the store's address, for the worker only
-SPEC, PROGRESS, LOG = "spec.json", "progress.json", "worker.log"
+SPEC, PROGRESS, LOG, OFFER = "spec.json", "progress.json", "worker.log", "offer.sha256"
+TOKEN_BYTES = 32             # 256 bits
 
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
+GONE = "gone"                # the folder is no more: served and removed, or swept
 
 
 def needs_background(rows: int) -> bool:
@@ -63,7 +74,8 @@ def rowfilter_to_dict(flt: RowFilter | None) -> dict | None:
             "date_from": flt.date_from.isoformat() if flt.date_from else None,
             "date_to": flt.date_to.isoformat() if flt.date_to else None,
             "values": [[column, list(values)] for column, values in flt.values],
-            "located_only": flt.located_only}
+            "located_only": flt.located_only,
+            "scope_zones": list(flt.scope_zones), "scope_streets": list(flt.scope_streets)}
 
 
 def rowfilter_from_dict(data: Mapping | None) -> RowFilter | None:
@@ -74,7 +86,8 @@ def rowfilter_from_dict(data: Mapping | None) -> RowFilter | None:
                      date_from=date.fromisoformat(data["date_from"]) if data["date_from"] else None,
                      date_to=date.fromisoformat(data["date_to"]) if data["date_to"] else None,
                      values={column: tuple(values) for column, values in data["values"]},
-                     located_only=bool(data["located_only"]))
+                     located_only=bool(data["located_only"]),
+                     scope_zones=tuple(data.get("scope_zones", ())), scope_streets=tuple(data.get("scope_streets", ())))
 
 
 @dataclass(frozen=True)
@@ -154,16 +167,19 @@ _processes: dict[str, subprocess.Popen] = {}   # folder -> the worker process th
 
 
 class Job:
-    """A background export started by this process (or found again by its folder)."""
+    """A background export started by this process (or found again by its folder); ``token``
+    (only in the process that started it) is what the download link carries."""
 
-    def __init__(self, folder: Path, spec: JobSpec, pid: int | None = None) -> None:
-        self.folder, self.spec, self.pid = Path(folder), spec, pid
+    def __init__(self, folder: Path, spec: JobSpec, pid: int | None = None, token: str = "") -> None:
+        self.folder, self.spec, self.pid, self.token = Path(folder), spec, pid, token
 
     @property
     def output(self) -> Path:
         return self.folder / self.spec.file_name
 
     def status(self) -> Status:
+        if not self.folder.is_dir():
+            return Status(GONE, 0, self.spec.total)
         process = _processes.get(str(self.folder))
         exited = process is not None and process.poll() is not None   # poll() also reaps it
         try:
@@ -235,7 +251,9 @@ def start(store_target: str, spec: JobSpec, root: Path | None = None) -> Job:
         raise ValueError(f"format {spec.fmt!r} is not available")
     sweep(root)
     folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
+    token = secrets.token_urlsafe(TOKEN_BYTES)
     (folder / SPEC).write_text(spec.to_json(), encoding="utf-8")
+    (folder / OFFER).write_text(_digest(token), encoding="ascii")
     _write_progress(folder, state=RUNNING, done=0, total=spec.total)
     env = {**os.environ, STORE_ENV: str(store_target)}
     with open(folder / LOG, "wb") as log:
@@ -243,23 +261,55 @@ def start(store_target: str, spec: JobSpec, root: Path | None = None) -> Job:
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    env=env, close_fds=True, start_new_session=True)
     _processes[str(folder)] = process
-    return Job(folder, spec, process.pid)
+    return Job(folder, spec, process.pid, token)
 
 
-def served_file(job: Job, log: AuditLog, page: str, client: str, required: bool = True) -> Callable[[], bytes]:
-    """``st.download_button``'s ``data`` for a finished job: the file's bytes, served only once the
-    download is in the audit log (with the metadata the file carries and the rows it holds); if
-    the record fails, :class:`dashboard.security.audit.AuditError` is raised and nothing is served. With
-    ``required`` False (no sign-in configured) a failed record is reported on stderr and the
-    file served, as :func:`dashboard.security.audit.served_after_record` does."""
-    def make() -> bytes:
-        status = job.status()
-        payload = job.read()
-        info = job.spec.info
-        record_download(log, info, page, client, rows=status.done,
-                        detail=f"watermark: {info.watermark}; made in the background", required=required)
-        return payload
-    return make
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def find(token: str, root: Path | None = None, max_hours: float = OFFER_HOURS) -> Job | None:
+    """The job whose download link carries ``token`` (compared in constant time), if its link
+    has not expired (``max_hours`` after the job started); None otherwise."""
+    if not token or len(token) > 200:
+        return None
+    root = Path(root or tempfile.gettempdir())
+    want = _digest(token)
+    cutoff = time.time() - max_hours * 3600
+    for folder in root.glob(f"{PREFIX}*"):
+        try:
+            offer = folder / OFFER
+            if not hmac.compare_digest(offer.read_text(encoding="ascii").strip(), want):
+                continue
+            if offer.stat().st_mtime < cutoff:
+                return None
+            return Job(folder, JobSpec.from_json((folder / SPEC).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+    return None
+
+
+class NotOffered(LookupError):
+    """No finished export answers this token: unknown, expired, not finished, or served already."""
+
+
+def claim(token: str, log: AuditLog, page: str, client: str, required: bool = True,
+          root: Path | None = None) -> Job:
+    """The finished job a download link names, once its download is in the audit log (with the
+    metadata the file carries and the rows it holds): the caller then streams ``job.output``
+    and calls :meth:`Job.remove` after the last byte. :class:`NotOffered` when the token finds
+    no finished file; :class:`dashboard.security.audit.AuditError` when the record fails (and
+    ``required``, i.e. sign-in is configured): nothing may be served. With ``required`` False a
+    failed record is reported on stderr and the file served, as
+    :func:`dashboard.security.audit.served_after_record` does."""
+    job = find(token, root)
+    status = job.status() if job is not None else None
+    if job is None or status is None or status.state != DONE or status.path is None:
+        raise NotOffered("no such export")
+    info = job.spec.info
+    record_download(log, info, page, client, rows=status.done,
+                    detail=f"watermark: {info.watermark}; made in the background", required=required)
+    return job
 
 
 def file_bytes(store_target: str, spec: JobSpec) -> bytes:

@@ -48,6 +48,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dx_failed": ("文件生成失败：{error}", "The file could not be made: {error}"),
     "dx_cancel": ("取消", "Cancel"),
     "dx_again": ("重新生成", "Prepare again"),
+    "dx_served": ("{name} 已下载，文件已从服务器删除；如需再次下载请重新生成。",
+                  "{name} was downloaded and removed from the server; prepare it again to download it again."),
+    "dx_link_note": ("下载即记入审计日志；文件下载完成后即从服务器删除，链接仅可使用一次。",
+                     "The download is recorded in the audit log; the file is removed from the server once "
+                     "downloaded: the link works once."),
     "dx_cancelled": ("已取消生成。", "Preparing was cancelled."),
     "dx_stale": ("筛选、格式或坐标系已更改，下面的文件是之前的选择。", "The filter, format or CRS changed: "
                  "the file below is of the earlier selection."),

@@ -3,7 +3,7 @@
 Only the layers the viewer's role may download are offered (:func:`dashboard.security.access.may_download`);
 a layer asked for in the URL that the role may not take is refused with a message, no button,
 and an audit entry. Every download is recorded before it is served (:func:`ui.audited_download`,
-:func:`dashboard.exports.export_job.served_file`); a page that shows personal data in full is recorded
+:func:`dashboard.exports.job.claim`, at the server's export route); a page that shows personal data in full is recorded
 once per layer and filter.
 
 The point layers other than projects (enterprises, 12345 cases: a million rows at district
@@ -14,6 +14,7 @@ the click for a small selection, in a background process with a progress bar for
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -26,7 +27,7 @@ from dashboard.exports import job as export_job
 from dashboard.security import access, audit, sessions
 from dashboard.store import data
 from dashboard.store.queries import ProjectFilter, filter_projects, zone_names
-from dashboard.web import ui
+from dashboard.web import export_route, ui
 from loaders.rowfilter import RowFilter
 from loaders.schema import (
     ALL_LAYERS,
@@ -315,7 +316,8 @@ def _download(chosen: Selection, options: writers.ExportOptions, name: str, rows
         frame = chosen.frame
         produce = lambda stamped: writers.to_bytes(frame, replace(options, info=stamped))  # noqa: E731
     else:
-        spec = export_job.JobSpec(layer=options.layer, rows=chosen.rows, fmt=fmt, crs_key=options.crs_key,
+        # The viewer's scope goes into the spec: the rows the file holds are only those in their areas.
+        spec = export_job.JobSpec(layer=options.layer, rows=data.scoped(chosen.rows), fmt=fmt, crs_key=options.crs_key,
                                   file_name=name, info=options.info, personal=personal, headers=options.headers,
                                   lang=options.lang, total=rows, zone_names=options.zone_names or {})
         if export_job.needs_background(rows):
@@ -375,19 +377,35 @@ def _background(spec: export_job.JobSpec, rows: int) -> None:
         _progress(job)
     elif status.state == export_job.DONE:
         st.success(ui.t("dx_ready", name=job.spec.file_name, size=_size(status.size)))
-        settings = data.settings()
-        st.download_button(
-            f"{ui.t('d_button')} {writers.FORMATS[job.spec.fmt].label}", key=state.DL_BUTTON, type="primary",
-            data=export_job.served_file(job, sessions.audit_log(settings), "downloads", sessions.client_address(),
-                                        required=settings.sign_in_required),
-            file_name=job.spec.file_name, mime=writers.FORMATS[job.spec.fmt].mime, icon=":material/download:",
-            on_click="ignore")
+        _offer(job)
+    elif status.state == export_job.GONE:   # served (and removed from the server), or swept
+        st.info(ui.t("dx_served", name=job.spec.file_name))
+        if st.button(ui.t("dx_again"), key=state.DL_PREPARE):
+            st.session_state.pop(state.DL_JOB, None)
+            st.rerun()
     else:
         st.error(ui.t("dx_failed", error=status.error) if status.state == export_job.FAILED else ui.t("dx_cancelled"))
         if st.button(ui.t("dx_again"), key=state.DL_PREPARE):
             job.remove()
             st.session_state.pop(state.DL_JOB, None)
             st.rerun()
+
+
+def _offer(job: export_job.Job) -> None:
+    """A finished job's link: the server's own route records the download, streams the file
+    from disk and removes it (:mod:`dashboard.web.export_route`); the page notices the removal
+    by itself and says so."""
+    label = f"{ui.t('d_button')} {writers.FORMATS[job.spec.fmt].label}"
+    st.markdown(f'<a data-testid="ft-export-link" class="ft-export-link" href="{html.escape(export_route.link(job.token))}" '
+                f'download="{html.escape(job.spec.file_name)}" rel="noopener">⬇ {html.escape(label)}</a>',
+                unsafe_allow_html=True)
+    st.caption(ui.t("dx_link_note"))
+
+    @st.fragment(run_every=2.0)
+    def watch() -> None:
+        if job.status().state != export_job.DONE:
+            st.rerun(scope="app")
+    watch()
 
 
 def _progress(job: export_job.Job) -> None:

@@ -48,6 +48,10 @@ h1 {font-size: 1.9rem !important;}
    and never in the way of a click. */
 .ft-watermark {position: fixed; inset: 0; z-index: 999; pointer-events: none; background-repeat: repeat;}
 .st-key-ft_cookie, .st-key-ft_map_ready {display: none;}
+/* A finished background export's link, drawn as the primary download button it replaces. */
+a.ft-export-link {display: inline-block; padding: 0.35rem 0.9rem; border-radius: 0.5rem; background: #c0392b;
+                  color: #fff !important; text-decoration: none; font-weight: 600;}
+a.ft-export-link:hover {background: #a93226;}
 </style>"""
 
 

@@ -3,10 +3,12 @@ to 100 %, personal data masked per role, two people at once get two correct file
 download audited; and the downloads page that starts them (AppTest)."""
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -143,21 +145,156 @@ def test_a_worker_that_fails_says_why_without_the_password(tmp_path):
         job.read()
 
 
-def test_a_finished_job_is_served_only_once_audited(small_store, tmp_path):
+# ---------------------------------------------------------------- the server's export route
+@dataclass
+class Answer:
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+
+class AsgiClient:
+    """Requests straight into an ASGI app (Starlette's TestClient needs httpx2, not installed)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001 - an ASGI app
+        self.app = app
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None) -> Answer:
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+                 "method": method, "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+                 "query_string": b"", "client": ("10.0.0.9", 50000), "server": ("testserver", 80),
+                 "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}
+        asyncio.run(self.app(scope, receive, send))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        return Answer(start["status"], {k.decode(): v.decode() for k, v in start.get("headers", [])},
+                      b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+    def get(self, path: str, **kwargs) -> Answer:  # noqa: ANN003
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path: str) -> Answer:
+        return self.request("HEAD", path)
+
+
+@pytest.fixture()
+def route(tmp_path, monkeypatch):
+    """A Starlette app with the dashboard's export route, job folders in ``tmp_path``, the audit
+    log a file there (sign-in required: a failed record serves nothing); ``route.log`` swaps it."""
+    from starlette.applications import Starlette
+
+    from dashboard.web import export_route
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))   # where start() and find() look
+    client = AsgiClient(Starlette(routes=export_route.routes()))
+    client.log = audit.AuditLog(str(tmp_path / "audit.sqlite"))
+    client.required = True
+    monkeypatch.setattr(export_route, "audit_target", lambda: (client.log, client.required))
+    return client
+
+
+def finished(store: str, spec: export_job.JobSpec) -> export_job.Job:
+    job = export_job.start(store, spec)
+    assert job.wait().state == export_job.DONE, (job.folder / export_job.LOG).read_text()
+    return job
+
+
+def test_the_route_serves_the_jobs_file_audited_first_and_removes_it_after(small_store, route, monkeypatch):
+    from dashboard.web import export_route
+
     flt = RowFilter("hotline", values={"category": ("parking",)})
-    job = export_job.start(small_store, spec_for("hotline", flt, "csv", total=1), root=tmp_path)
-    assert job.wait().state == export_job.DONE
-    log = audit.AuditLog(str(tmp_path / "audit.sqlite"))
-    payload = export_job.served_file(job, log, "downloads", "10.0.0.9")()
-    entry = log.read().iloc[0]
+    job = finished(small_store, spec_for("hotline", flt, "csv", total=1))
+    made = job.output.read_bytes()
+    assert len(job.token) >= 43 and job.token not in (job.folder / export_job.OFFER).read_text()  # 256 bits, hashed
+    seen_before_serving = []
+    real = export_route.FileResponse
+
+    def response(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - FileResponse's own
+        seen_before_serving.append(len(route.log.read()))   # the audit log when the file starts to go out
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export_route, "FileResponse", response)
+    answer = route.get("/" + export_route.link(job.token), headers={"Range": "bytes=0-9"})  # the whole file all the same
+    assert answer.status_code == 200 and answer.content == made
+    assert answer.headers["content-disposition"].startswith("attachment;") and job.spec.file_name in \
+        answer.headers["content-disposition"]
+    assert seen_before_serving == [1], "the download is on record before a byte of it is sent"
+    entry = route.log.read().iloc[0]
     assert (entry["event"], entry["user"], entry["layer"], entry["format"], entry["rows"]) == \
-        ("download", "wang", "hotline", "csv", len(read_back(payload, "csv")))
+        ("download", "wang", "hotline", "csv", len(read_back(made, "csv")))
     assert job.spec.info.watermark in entry["detail"]
+    assert not job.folder.exists(), "removed once served"
+    assert job.status().state == export_job.GONE
+    again = route.get("/" + export_route.link(job.token))
+    assert again.status_code == 404 and again.content != made and len(route.log.read()) == 1
+
+
+def test_a_failed_audit_record_serves_nothing_while_sign_in_is_required(small_store, route, tmp_path):
+    from dashboard.web import export_route
+
+    job = finished(small_store, spec_for("hotline", RowFilter("hotline", values={"category": ("parking",)}), "csv",
+                                         total=1))
+    made = job.output.read_bytes()
     (tmp_path / "broken").mkdir()
-    broken = audit.AuditLog(str(tmp_path / "broken"))   # a folder: every write fails
-    with pytest.raises(audit.AuditError):
-        export_job.served_file(job, broken, "downloads", "local")()
-    assert export_job.served_file(job, broken, "downloads", "local", required=False)() == payload
+    route.log = audit.AuditLog(str(tmp_path / "broken"))   # a folder: every write fails
+    refused = route.get("/" + export_route.link(job.token))
+    assert refused.status_code == 503 and made[:200] not in refused.content
+    assert job.output.exists(), "kept: the viewer may try again once the log is back"
+    route.required = False   # no sign-in configured: served all the same (said on stderr)
+    assert route.get("/" + export_route.link(job.token)).content == made
+
+
+def test_unknown_expired_and_unfinished_tokens_find_nothing(small_store, route):
+    from dashboard.web import export_route
+
+    job = finished(small_store, spec_for("hotline", None, "csv", total=3000))
+    assert route.get("/export/" + "A" * 43).status_code == 404
+    assert route.get("/export/" + job.token[:-1]).status_code == 404
+    assert route.head("/" + export_route.link(job.token)).status_code == 405 and job.output.exists()
+    offer = job.folder / export_job.OFFER
+    old = time.time() - (export_job.OFFER_HOURS + 0.1) * 3600
+    os.utime(offer, (old, old))
+    assert route.get("/" + export_route.link(job.token)).status_code == 404 and job.output.exists()
+    assert route.log.read().empty, "nothing served, nothing recorded"
+    running = export_job.start(small_store, spec_for("hotline", None, "xlsx", total=3000, chunk_rows=20))
+    try:
+        assert route.get("/" + export_route.link(running.token)).status_code == 404   # not finished
+    finally:
+        running.cancel()
+
+
+def test_two_people_exporting_at_once_are_served_two_separate_files(small_store, route):
+    from dashboard.web import export_route
+
+    asks = [RowFilter("hotline", values={"category": ("parking",)}), RowFilter("hotline", values={"category": ("roads",)})]
+    jobs = [export_job.start(small_store, spec_for("hotline", flt, "csv", total=1, headers="codes")) for flt in asks]
+    assert jobs[0].token != jobs[1].token and jobs[0].folder != jobs[1].folder
+    assert all(job.wait().state == export_job.DONE for job in jobs)
+    made = [job.output.read_bytes() for job in jobs]
+    served = [route.get("/" + export_route.link(job.token)).content for job in reversed(jobs)][::-1]
+    assert served == made and made[0] != made[1]
+    for payload, flt in zip(served, asks):
+        assert set(read_back(payload, "csv")["category"]) == set(flt.values[0][1])
+    assert not any(job.folder.exists() for job in jobs)
+
+
+def test_a_scoped_viewers_job_holds_only_their_scope(small_store, tmp_path):
+    flt = RowFilter("hotline", scope_zones=("lize",))
+    spec = spec_for("hotline", flt, "csv", total=1, headers="codes")
+    assert export_job.JobSpec.from_json(spec.to_json()).rows == flt, "the scope survives the trip to the worker"
+    job = export_job.start(small_store, spec, root=tmp_path)
+    assert job.wait().state == export_job.DONE
+    back = read_back(job.read(), "csv")
+    store = open_store(small_store)
+    assert sorted(back["case_id"]) == sorted(store.read("hotline", rows=flt)["case_id"])
+    assert 0 < len(back) < len(store.read("hotline"))
 
 
 def test_the_xlsx_limit_stops_a_job_before_it_writes_a_broken_file(small_store, tmp_path, monkeypatch):
@@ -233,8 +370,15 @@ def test_page_prepares_a_large_selection_in_the_background(sample_page, monkeypa
     try:
         assert job.wait(timeout=300).state == export_job.DONE
         at.run()
-        assert at.get("download_button") and any(job.spec.file_name in s.value for s in at.success)
+        assert any(job.spec.file_name in s.value for s in at.success)
+        assert not at.get("download_button"), "not through Streamlit's in-memory media store"
+        links = [m.value for m in at.markdown if 'data-testid="ft-export-link"' in m.value]
+        assert len(links) == 1 and f'href="export/{job.token}"' in links[0] and f'download="{job.spec.file_name}"' in links[0]
         back = read_back(job.read(), "csv")
         assert len(back) == rows and set(back["导出坐标系"]) == {"EPSG:4326"} and set(back["诉求类别代码"]) == {"roads"}
+        job.remove()   # as the export route does once it has served the file
+        at.run()
+        assert any(job.spec.file_name in i.value and "删除" in i.value for i in at.info), "the page says it is gone"
+        assert not [m for m in at.markdown if 'data-testid="ft-export-link"' in m.value]
     finally:
         job.remove()

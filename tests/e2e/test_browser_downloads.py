@@ -1,12 +1,18 @@
 """The downloads page in a browser: the 12345 layer filtered by a date range and a category,
 downloaded as CSV in GCJ-02, read back with pandas: as many rows as the page counted, every
-row stating the file's own coordinate system, Chinese headers with the codes beside them."""
+row stating the file's own coordinate system, Chinese headers with the codes beside them; and
+the whole layer prepared in the background and fetched by the server's export route."""
 from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 from playwright.sync_api import Page
 
-from tests.e2e.harness import REPO_ROOT, VIEWPORTS
+from tests.e2e.harness import REPO_ROOT, VIEWPORTS, SignInServer, signed_in
 
 SHOTS = REPO_ROOT / "build" / "screenshots"
 
@@ -78,3 +84,75 @@ def test_12345_filtered_by_date_and_category_downloads_as_counted(sample_server,
     assert set(back["诉求类别代码"]) == {"parking"} and set(back["诉求类别"]) == {"停车难"}
     received = pd.to_datetime(back["受理时间"])
     assert received.min() >= first and received.max() < pd.Timestamp(year=year, month=month, day=29)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_a_background_export_is_streamed_from_disk_audited_first_and_removed_after(new_page, tmp_path):
+    """The whole 12345 layer (a background job) as a GeoPackage, signed in as an analyst: the
+    link the page offers is the server's export route (not Streamlit's in-memory media store),
+    the browser gets the job's file whole, the download is in the audit log, the server's memory
+    did not grow by the file's size, and the file is gone from the server after (the link: 404)."""
+    import pyogrio
+
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    server = SignInServer(tmp_path, {"TMPDIR": str(jobs)})
+    server.wait()
+    samples: list[float] = []
+    stop = threading.Event()
+    try:
+        recorded = new_page(1366, 768)
+        page = signed_in(recorded.page, "t_analyst", url=server.url + "/downloads?layer=hotline")
+        page.get_by_text("将导出行数").first.wait_for(timeout=90_000)
+        rows = settle(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("GeoPackage").first.click()
+        page.wait_for_timeout(1500)
+        baseline = _rss_mb(server.proc.pid)
+
+        def sample() -> None:   # the server's memory every 100 ms, until the file is downloaded
+            while not stop.is_set():
+                samples.append(_rss_mb(server.proc.pid))
+                stop.wait(0.1)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        page.get_by_role("button", name="生成文件").click()
+        link = page.locator('[data-testid="ft-export-link"]')
+        link.wait_for(timeout=300_000)
+        href = link.get_attribute("href")
+        assert href.startswith("export/") and len(href) > len("export/") + 40
+        made = list(jobs.glob("fengtai-export-*/*.gpkg"))
+        assert len(made) == 1
+        size = made[0].stat().st_size
+        assert server.audit().query("event == 'download'").empty, "nothing on record before the click"
+        before = len(recorded.requests)
+        with page.expect_download(timeout=300_000) as info:
+            link.click()
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        page.wait_for_timeout(1000)
+        stop.set()
+        sampler.join(timeout=5)
+        assert path.name.endswith(".gpkg") and path.stat().st_size == size
+        assert pyogrio.read_info(path)["features"] == rows
+        fetched = [urlsplit(u).path for u in recorded.requests[before:]]
+        assert urlsplit(info.value.url).path == "/" + href, info.value.url   # the server's export route
+        assert not [u for u in fetched if u.startswith("/media/")], "not through Streamlit's media store"
+        grown = max(samples) - baseline
+        assert grown < size / 1_048_576 / 2, f"the server grew by {grown:.0f} MB for a {size / 1_048_576:.0f} MB file"
+        entry = server.audit().query("event == 'download'").iloc[0]
+        assert (entry["user"], entry["layer"], entry["format"], int(entry["rows"])) == ("t_analyst", "hotline", "gpkg", rows)
+        deadline = time.time() + 10
+        while list(jobs.glob("fengtai-export-*")) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not list(jobs.glob("fengtai-export-*")), "the job's folder is removed once served"
+        page.get_by_text("已从服务器删除").first.wait_for(timeout=15_000)   # the page says so by itself
+        assert page.request.get(server.url + "/" + href).status == 404
+    finally:
+        stop.set()
+        server.stop()
