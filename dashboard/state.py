@@ -11,6 +11,10 @@ LANG_CHOICE = "_lang"       # the language chosen, kept so it survives page chan
 BUILD_TOKEN = "_build_token"  # the build this page run reads (data.begin_run)
 STORE_DOWN = "_store_down"          # why the store is unreachable this run (the last good build is shown)
 
+# the month a page's dated figures are for (ui.period_picker)
+PERIOD = "ft_period"            # the picker
+PERIOD_URL = "_ft_period_url"   # the month the picker last wrote to the URL
+
 # overview
 OV_TARGET = "ov_target"     # colour zones or streets
 OV_METRIC = "ov_metric"

@@ -172,7 +172,7 @@ def _needs_map(needs: gpd.GeoDataFrame, zones_layer, streets_layer, limit: float
     m = draw.needs_map(needs=points, zones=zones_disp, streets=streets_disp, bounds=bounds,
                        legend_title=ui.t("ne_map_legend"), legend_items=legend, layer_name=ui.t("ne_layer"),
                        basemap=bm, note=ui.basemap_note(bm))
-    st_folium(m, key="needs_map", height=560, use_container_width=True, returned_objects=[])
+    st_folium(m, render=False, key="needs_map", height=560, use_container_width=True, returned_objects=[])
     if len(points) > draw.NEEDS_GEOJSON_MAX:
         st.caption(ui.t("ne_clustered"))
     return len(points)

@@ -56,7 +56,7 @@ def render() -> None:
         note=ui.basemap_note(bm), layer_names=(ui.t("lyr_zones"), ui.t("lyr_streets")))
     with left:
         st.caption(ui.t("click_zone_hint"))
-        result = st_folium(m, key="overview_map", height=600, use_container_width=True,
+        result = st_folium(m, render=False, key="overview_map", height=600, use_container_width=True,
                            returned_objects=["last_active_drawing"])
         zone_id = ui.clicked_properties(result).get("zone_id")
         if zone_id in zones.index:
@@ -230,7 +230,7 @@ def _map_change_mode(zones: pd.DataFrame, streets: pd.DataFrame, period: str, ta
         basemap=bm, note=ui.basemap_note(bm), layer_names=(ui.t("lyr_zones"), ui.t("lyr_streets")),
         ramp=draw.DIVERGING, breaks=draw.CHANGE_BREAKS)
     st.caption(ui.t("ch_map_change_help", n=change.MIN_COUNT_BASE))
-    st_folium(m, key="overview_change_map", height=600, use_container_width=True, returned_objects=[])
+    st_folium(m, render=False, key="overview_change_map", height=600, use_container_width=True, returned_objects=[])
 
 
 def _cases(months: pd.DataFrame, month: str) -> float | None:

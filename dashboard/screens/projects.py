@@ -238,7 +238,7 @@ def _status_line(projects, selected, n_map: int, sel, shown, ranges: FilterRange
 
 def _map_clicks(m) -> None:  # noqa: ANN001 - folium Map
     """The map; a click on a project picks it."""
-    result = st_folium(m, key="projects_map", height=540, use_container_width=True,
+    result = st_folium(m, render=False, key="projects_map", height=540, use_container_width=True,
                        returned_objects=["last_active_drawing"])
     clicked = ui.clicked_properties(result).get("project_id")
     if clicked and clicked != st.session_state.get(state.PF_LAST_CLICK):

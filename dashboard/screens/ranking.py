@@ -132,7 +132,7 @@ def _rank_map(this: pd.DataFrame, streets: pd.DataFrame, names: dict[str, str], 
     m = draw.overview_map(zones=zones, streets=street_shapes, target="streets", legend_title=ui.t("rk_map_legend"),
                           fmt=lambda v: f"{v:.0%}", no_data=ui.t("no_data"), basemap=bm, note=ui.basemap_note(bm),
                           layer_names=(ui.t("lyr_zones"), ui.t("lyr_streets")), breaks=(0.0, 0.25, 0.5, 0.75, 1.0))
-    result = st_folium(m, key="ranking_map", height=460, use_container_width=True,
+    result = st_folium(m, render=False, key="ranking_map", height=460, use_container_width=True,
                        returned_objects=["last_active_drawing"])
     name = ui.clicked_properties(result).get("name")
     return name if isinstance(name, str) else None

@@ -100,7 +100,7 @@ def render() -> None:
     shown = projects[projects["industry"].fillna("other").isin(industries)] if industries else projects
     with left:
         m = _zone_map(zone_id, zones, names, shown, communities, mode, lang)
-        st_folium(m, key=f"zone_map_{zone_id}", height=560, use_container_width=True, returned_objects=[])
+        st_folium(m, render=False, key=f"zone_map_{zone_id}", height=560, use_container_width=True, returned_objects=[])
     # drawn once the map is (a new session's first run: the chart and table bundles wait)
     defer.later("ft_later_zone", _below_map, zone_id, row, shown, communities, names, lang)
 
@@ -126,7 +126,7 @@ def _below_map(zone_id: str, row: pd.Series, shown: pd.DataFrame, communities: p
 
 def _period_figures(zone_id: str, row: pd.Series, stock: dict, status_text: str) -> None:
     """The month picker and the KPI cards with their changes for that month."""
-    pick_col, note_col = st.columns([2, 3], vertical_alignment="bottom")
+    pick_col, note_col = st.columns([1, 3], vertical_alignment="bottom")
     period = ui.period_picker(change.months_available(data.hotline_monthly()), pick_col)
     if period:
         note_col.caption(ui.t("ch_period_note", period=period, as_of=data.as_of() or i18n.DASH))

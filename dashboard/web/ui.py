@@ -191,15 +191,23 @@ def _change_card(label: str, value: str, help_text: str | None, figure: change.F
 def period_picker(months: Sequence[str], where=None) -> str | None:  # noqa: ANN001 - a Streamlit container
     """The month whose dated figures a page shows: ``?period=YYYY-MM`` in the URL (a shared link
     opens the same month), the latest month with data by default. None when no month has data.
-    The URL is the state: the picker starts from it on every run and writes its choice back."""
-    chosen = change.pick_period(st.query_params.get("period"), months)
+    The URL is the state: a URL this page did not write (a link, back, a typed address) seeds
+    the picker; the picker's choice is written back. The widget keeps one key whatever month it
+    shows, so a choice made in a fragment's rerun is never lost to a widget made anew."""
+    url = st.query_params.get("period")
+    chosen = change.pick_period(url, months)
     if chosen is None:
         return None
     newest_first = list(reversed(months))
-    period = (where or st).selectbox(t("ch_period"), newest_first, index=newest_first.index(chosen),
+    current = st.session_state.get(state.PERIOD)
+    want = current if current in newest_first and url == st.session_state.get(state.PERIOD_URL) else chosen
+    if want != current and state.PERIOD in st.session_state:
+        del st.session_state[state.PERIOD]   # the URL moved on: the picker starts from it
+    period = (where or st).selectbox(t("ch_period"), newest_first, index=newest_first.index(want), key=state.PERIOD,
                                      help=t("ch_period_help"))
-    if st.query_params.get("period") != period:
+    if url != period:
         st.query_params["period"] = period
+    st.session_state[state.PERIOD_URL] = period
     return period
 
 

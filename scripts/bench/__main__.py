@@ -7,11 +7,15 @@ figure is read against its floor, timed in the same run:
 
 1. Full build (``loaders.build``) into a GeoPackage and into PostGIS, against a bare pandas
    read + ``geopandas.sjoin`` (streets and zones) + write of the same files.
-2. In Chromium (``scripts/bench_pages.py``): a new session until each page's map is drawn,
+2. In Chromium (``scripts/bench/pages.py``): a new session until each page's map is drawn,
    warm and cold, against a minimal ``st_folium`` page of the 8 zones
-   (``scripts/bench_floor_app.py``); an explorer filter change; the bytes a page sends;
-   the server's memory with 1 and 20 sessions.
-3. The load test (``scripts/bench_load.py``): 20 concurrent sessions on the PostGIS store.
+   (``scripts/bench/floor_app.py``); an explorer filter change; a zone page period change;
+   the bytes a page sends; the server's memory with 1 and 20 sessions.
+3. The load test (``scripts/bench/load.py``): 20 concurrent sessions on each store, against
+   the floor page under the same load.
+4. Bytes through the nginx site (``scripts/bench/site.py``), first and second visit.
+5. A 1,000,000-row export (``scripts/bench/export.py``): the server's memory while it is
+   prepared and downloaded, and the file removed after.
 
 Prints a Markdown table: measurement | value | floor | ratio | target | met?.
 PostGIS: a throwaway server (``tests/postgis.py``) unless ``--pg URL`` names one (its
@@ -249,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         if not tiny and not args.no_browser:
             rows += pages.measure(store=store, pg_url=pg_url, work=args.work, sessions=args.sessions,
                                         repeat=args.repeat, log=print)
+            from scripts.bench.export import measure_export
+            from scripts.bench.site import measure_site
+
+            rows += measure_site(str(store), args.work, log=print)
+            rows += measure_export(str(store), sizes["hotline"], args.work, log=print)
         for line in failed:
             print(f"FAILED page: {line}", file=sys.stderr)
     finally:
