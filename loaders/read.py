@@ -175,6 +175,9 @@ def _decode_csv(path: Path) -> tuple[str, str]:
 
 
 def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.DataFrame, str]:
+    fast = _utf8_arrow_grid(path) if path.suffix.lower() == ".csv" else None
+    if fast is not None:
+        return fast
     text, encoding = _decode_csv(path)
     if "\x00" in text:
         # A NUL character is never part of an agency's value (it is damage, or a
@@ -209,7 +212,32 @@ def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.D
 _ARROW_MAX_COLUMNS = 512
 
 
+def _utf8_arrow_grid(path: Path) -> tuple[pd.DataFrame, str] | None:
+    """The grid of a plain UTF-8 CSV (a BOM or none), its bytes handed to pyarrow as they are:
+    what ``_decode_csv`` then ``_arrow_grid`` give, without decoding and re-encoding the file
+    (pyarrow checks that the text is UTF-8). None for anything else (a NUL, UTF-16, another
+    encoding, a file pyarrow refuses): the general path reads, repairs and words it."""
+    import codecs
+
+    data = path.read_bytes()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = memoryview(data)[3:] if bom else memoryview(data)
+    if b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")) or not data[:1 << 16].strip():
+        return None
+    try:   # the head as UTF-8 (a character cut at its end waits): another encoding is told at once
+        head = codecs.getincrementaldecoder("utf-8")().decode(bytes(body[:1 << 16]), final=False)
+    except UnicodeDecodeError:
+        return None
+    grid = _arrow_grid_bytes(body, head)
+    return None if grid is None else (grid, "utf-8-sig" if bom else "utf-8")
+
+
 def _arrow_grid(text: str) -> pd.DataFrame | None:
+    """``_arrow_grid_bytes`` of decoded text."""
+    return _arrow_grid_bytes(text.encode("utf-8"), text[:1 << 16])
+
+
+def _arrow_grid_bytes(data: bytes | memoryview, head: str) -> pd.DataFrame | None:
     """The CSV's cells as text, parsed by pyarrow (multi-threaded, ~10x pandas' C parser on 1M rows).
 
     The same grid as ``pd.read_csv(header=None, dtype=str, keep_default_na=False)`` for a
@@ -223,16 +251,15 @@ def _arrow_grid(text: str) -> pd.DataFrame | None:
     import pyarrow.csv as pa_csv
 
     try:
-        width = len(next(csv.reader(io.StringIO(text[:1 << 16]))))
+        width = len(next(csv.reader(io.StringIO(head))))
     except (csv.Error, StopIteration):
         return None
     if not 1 < width <= _ARROW_MAX_COLUMNS:
         return None  # one column (a blank line is then a value), or very wide: the pandas path
-    data = text.encode("utf-8")
     names = [str(i) for i in range(width)]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
