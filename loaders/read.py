@@ -484,8 +484,7 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
             raise BuildError(f"{path.name}: 第 {header_row + 1} 行表头中“{raw}”与另一列都对应 {name}，"
                              "无法判断用哪一列；请删除或改名其中一列。")
         keep[name] = col
-    frame = pd.DataFrame({name: data.iloc[:, col].astype(str).str.strip().reset_index(drop=True)
-                          for name, col in keep.items()})
+    frame = pd.DataFrame({name: _stripped(data.iloc[:, col]) for name, col in keep.items()})
     frame[SOURCE_ROW] = np.arange(header_row + 2, header_row + 2 + len(data))
     # (spreadsheet row, column) of the kept columns' formulas that have no value
     name_of = {col: name for name, col in keep.items()}
@@ -497,6 +496,16 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
     unit_map = {name: units[col] for name, col in keep.items() if units[col]}
     _require_columns(layer, path, frame)
     return LayerTable(layer, path, frame, unit_map, ignored, encoding, formulas, list(notes or []))
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """``column.astype(str).str.strip()`` indexed from 0; for pyarrow-backed text, Arrow's trim
+    on the column's buffers (what pandas' ``str.strip`` calls, without its wrapping: ~2x faster)."""
+    chunks = getattr(column.array, "_pa_array", None)
+    if chunks is not None and column.dtype == "str":
+        import pyarrow.compute as pc
+        return pd.Series(pc.utf8_trim_whitespace(chunks), dtype="str")
+    return column.astype(str).str.strip().reset_index(drop=True)
 
 
 def _require_columns(layer: str, path: Path, frame: pd.DataFrame) -> None:
