@@ -46,6 +46,10 @@ def normalise_text(series: pd.Series) -> pd.Series:
     chunks = getattr(values.array, "_pa_array", None)  # pandas' pyarrow-backed str: no copy
     if chunks is None:
         chunks = pa.chunked_array([pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)])
+    if pc.all(pc.string_is_ascii(chunks)).as_py() is not False:   # ASCII only (or no value): trimmed is normalised
+        text = pd.Series(pc.utf8_trim_whitespace(chunks), dtype="str")
+        text.index = series.index
+        return text
     encoded = pc.dictionary_encode(chunks.combine_chunks() if chunks.num_chunks != 1 else chunks.chunk(0))
     uniques = pc.utf8_trim_whitespace(encoded.dictionary)
     wide = pc.invert(pc.string_is_ascii(uniques))
@@ -208,7 +212,9 @@ def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84", as_of: pd.T
     out[SOURCE_ROW] = raw[SOURCE_ROW].to_numpy()
     if "geometry" in raw.columns:
         out["geometry"] = raw["geometry"].to_numpy()
-    return CleanResult(out.loc[~problems.rejected].copy(), problems.to_rejects(layer, table.path.name, raw), warnings)
+    rejected = problems.rejected
+    kept = out.loc[~rejected].copy() if rejected.any() else out   # (``out`` is this function's own)
+    return CleanResult(kept, problems.to_rejects(layer, table.path.name, raw), warnings)
 
 
 def _reject_uncomputed_formulas(table: LayerTable, problems: Problems) -> None:
