@@ -344,7 +344,13 @@ def _store_columns(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     declared = LAYERS[layer]
     columns = [c for c in declared.dtypes if c in frame.columns]
     dtypes = {c: declared.column(c).dtype for c in columns if declared.column(c).type != "text"}
-    return gpd.GeoDataFrame(frame[columns].astype(dtypes), geometry=frame.geometry, crs=STORAGE_CRS)
+    geometry = frame.geometry
+    if geometry.crs is not None and geometry.crs != STORAGE_CRS:   # (geopandas refuses the mismatch)
+        return gpd.GeoDataFrame(frame[columns].astype(dtypes), geometry=geometry, crs=STORAGE_CRS)
+    out = pd.DataFrame(frame[columns]).astype(dtypes)
+    # the geometry set as a column that carries its CRS (``crs=`` would make geopandas check it again)
+    out["geometry"] = geometry.array if geometry.crs is not None else geometry.set_crs(STORAGE_CRS).array
+    return gpd.GeoDataFrame(out, geometry="geometry")
 
 
 def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict, default_coord_sys: str,

@@ -383,8 +383,11 @@ def _hotline_values(hotline: pd.DataFrame) -> pd.DataFrame:
     ``_weight`` is the case's share in the zone estimate (its street's total / located cases).
     """
     values = hotline_case_values(hotline)
-    weight = hotline[STREET].map(_hotline_factor(hotline, values["hotline_located"]))
-    values["_weight"] = pd.to_numeric(weight, errors="coerce").fillna(0.0).to_numpy(float)
+    # each street's factor looked up once, then spread to its cases by code (-1, no street: 0)
+    codes, streets = pd.factorize(hotline[STREET])
+    factor = pd.Series(streets, dtype=object).map(_hotline_factor(hotline, values["hotline_located"]))
+    per_street = pd.to_numeric(factor, errors="coerce").fillna(0.0).to_numpy(float)
+    values["_weight"] = np.append(per_street, 0.0)[codes]
     return pd.DataFrame(values)
 
 
