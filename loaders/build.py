@@ -350,7 +350,7 @@ def _store_columns(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = pd.DataFrame(frame[columns]).astype(dtypes)
     # the geometry set as a column that carries its CRS (``crs=`` would make geopandas check it again)
     out["geometry"] = geometry.array if geometry.crs is not None else geometry.set_crs(STORAGE_CRS).array
-    return gpd.GeoDataFrame(out, geometry="geometry")
+    return gpd.GeoDataFrame(out, geometry="geometry", copy=False)   # (``out`` is new: copy on write)
 
 
 def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict, default_coord_sys: str,

@@ -138,12 +138,15 @@ def _locate_points(work: _Placing, bounds: Boundaries) -> None:
         work.points.loc[sidx] = snapped_pts[snapped.to_numpy()]
         work.placement.loc[sidx] = "snapped"
         work.warn(snapped.reindex(work.frame.index, fill_value=False), "lon/lat",
-                  (distance.round(1).astype(str) + " m").reindex(work.frame.index),
+                  (distance[sidx].round(1).astype(str) + " m").reindex(work.frame.index),   # (text for these only)
                   f"坐标在区界外{SNAP_DISTANCE_M:.0f}米以内，已吸附到最近街镇边界",
                   f"The point lies outside the district, within {SNAP_DISTANCE_M:.0f} m of it, and has been moved "
                   "just inside the nearest street's boundary.", "snapped")
-    far = (distance > SNAP_DISTANCE_M).reindex(work.frame.index, fill_value=False)
-    km = (distance[far[idx]] / 1000).round(2).astype(str)
+    far_here = distance > SNAP_DISTANCE_M
+    if not far_here.any():
+        return
+    far = far_here.reindex(work.frame.index, fill_value=False)
+    km = (distance[far_here] / 1000).round(2).astype(str)
     far_reason = "坐标位于丰台区界外 " + km + f" 公里，超出允许的{SNAP_DISTANCE_M:.0f}米"
     far_reason_en = ("The point lies " + km + " km outside the Fengtai district boundary, farther than the "
                      f"{SNAP_DISTANCE_M:.0f} m allowed.")
@@ -165,10 +168,13 @@ def _place_by_street_name(work: _Placing) -> None:
                           ("无坐标，且" + why.fillna("")).where(why.notna(), "无坐标，且未填写所属街镇"),
                           ("No coordinates, and " + why_en.fillna("")).where(why_en.notna(),
                                                                             "No coordinates, and no street given."))
-    by_name = no_xy & resolved.notna()
-    if by_name.any():
-        work.street[by_name] = resolved[by_name]
-        work.placement[by_name] = "street"
+    by_name = (no_xy & resolved.notna()).to_numpy()
+    if by_name.any():   # (NumPy masks: pandas' boolean setitem on a million objects is slow)
+        street, placement = work.street.to_numpy(dtype=object, copy=True), work.placement.to_numpy(dtype=object, copy=True)
+        street[by_name] = resolved.to_numpy()[by_name]
+        placement[by_name] = "street"
+        work.street = pd.Series(street, index=df.index, dtype=object)
+        work.placement = pd.Series(placement, index=df.index, dtype=object)
     located = work.placement.isin(["coordinates", "snapped"])
     differs = located & resolved.notna() & (resolved != work.street) & ~work.problems.rejected
     if differs.any():
@@ -199,7 +205,7 @@ def _finish(work: _Placing, bounds: Boundaries) -> PlaceResult:
     kept = kept.drop(columns="geometry") if "geometry" in kept.columns else kept.copy(deep=False)
     # the points (with their CRS) set as the geometry column: no second look at the CRS per row
     kept["geometry"] = geom.array if all_kept else geom.array[keep.to_numpy()]
-    return PlaceResult(gpd.GeoDataFrame(kept, geometry="geometry"), rejects, work.warnings, links)
+    return PlaceResult(gpd.GeoDataFrame(kept, geometry="geometry", copy=False), rejects, work.warnings, links)
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -262,7 +268,7 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
 def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Canonical street and failure reason (Chinese, English) per value (resolved once per distinct
     value, then spread to the rows by position)."""
-    codes, distinct = pd.factorize(declared.astype(object), use_na_sentinel=True)
+    codes, distinct = pd.factorize(declared, use_na_sentinel=True)
     table = [resolve_street(value) for value in distinct]
     # object arrays, a last None for the rows with no value (code -1)
     resolved = np.array([r[0] for r in table] + [None], dtype=object)
