@@ -416,10 +416,13 @@ def _clean_coord_sys(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems, d
     if "coord_sys" not in raw.columns:
         out["coord_sys"] = default
         return
-    text = normalise_text(raw["coord_sys"]).str.lower()
+    # each distinct spelling read once (a column of a million rows holds a handful)
+    codes, spellings = pd.factorize(raw["coord_sys"].astype(str), use_na_sentinel=False)
+    text = normalise_text(pd.Series(spellings, dtype=object)).str.lower()
     text = text.str.replace(r"\(.*\)$", "", regex=True).str.strip()
-    values = text.map(COORD_SYS_ALIASES)
-    unknown = (text != "") & values.isna()
+    found = text.map(COORD_SYS_ALIASES)
+    values = pd.Series(found.to_numpy(dtype=object)[codes], index=raw.index, dtype=found.dtype)
+    unknown = pd.Series(((text != "") & found.isna()).to_numpy()[codes], index=raw.index)
     problems.add(unknown, "coord_sys", raw["coord_sys"],
                  "坐标系无法识别，可选：" + "、".join(COORD_SYSTEMS),
                  "The coordinate system is not recognised; allowed: " + ", ".join(COORD_SYSTEMS) + ".")
