@@ -1,6 +1,7 @@
 """Coordinates -> WGS84 points -> street and zones; records without coordinates by street.
 
-All spatial work is vectorised: coordinate conversion in NumPy, point-in-polygon and
+All spatial work is vectorised: coordinate conversion in NumPy, point-in-polygon by prepared
+polygons tested on the coordinates in their boxes (``membership.points_in_polygons``), and
 nearest-street through shapely's STRtree (``GeoSeries.sindex``), no per-row loops.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import shapely
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS, to_wgs84
 from geodata.names import ALIASES, SPLIT_OLD_NAMES, normalise_text, resolve_street
-from loaders.membership import in_zone, point_zone_links, zone_ids_text, zone_names
+from loaders.membership import in_zone, point_zone_links, points_in_polygons, zone_ids_text, zone_names
 from loaders.report import Problems, Warning, row_warnings
 from loaders.schema import LAT, LON, PLACEMENT, SOURCE_ROW, STREET, ZONE_DECLARED, ZONE_IDS, ZONE_MISMATCH
 
@@ -233,12 +234,9 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
     streets = bounds.streets
     names = streets["name"].to_numpy()
     pts = points.to_numpy()
-    tree = streets.sindex
-    point_idx, street_idx = tree.query(pts, predicate="intersects")
+    point_idx, street_idx = points_in_polygons(pts, streets.geometry.to_numpy())   # by point, then street
     result = np.full(len(pts), None, dtype=object)
-    order = np.argsort(point_idx, kind="stable")
-    point_idx, street_idx = point_idx[order], street_idx[order]
-    first = np.unique(point_idx, return_index=True)[1]
+    first = np.unique(point_idx, return_index=True)[1]   # a point on a shared edge: the first street
     result[point_idx[first]] = names[street_idx[first]]
     dist = np.zeros(len(pts))
     snapped = np.array(pts, dtype=object)
