@@ -303,30 +303,20 @@ def _grid_from_xlsx(path: Path) -> tuple[pd.DataFrame, dict[tuple[int, int], str
     ``(grid row, grid column) -> "=formula"``, so that they are not taken for blanks.
     """
     try:
-        # read-only: cells streamed from the sheet's XML (~2x faster, no cell objects kept)
-        book = load_workbook(path, data_only=True, read_only=True)
+        book = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise BuildError(f"{path.name}: 无法打开 Excel 文件（{type(exc).__name__}: {exc}）。"
                          "请确认是 .xlsx 格式且未损坏、未加密；" + RESAVE_HINT + "。") from exc
-    try:
-        if not book.worksheets:
-            raise BuildError(f"{path.name}: Excel 文件中没有工作表 (no worksheet)。" + RESAVE_HINT + "。")
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()   # the cells as they are, whatever size the file declares
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    merges = _merged_ranges(path)
-    width = max([len(r) for r in rows] + [c for _, _, c, _ in merges], default=0)
-    height = max([len(rows)] + [r for _, _, _, r in merges])
-    rows += [[] for _ in range(height - len(rows))]
-    rows = [r + [None] * (width - len(r)) for r in rows]
+    if not book.worksheets:
+        raise BuildError(f"{path.name}: Excel 文件中没有工作表 (no worksheet)。" + RESAVE_HINT + "。")
+    sheet = book.worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     # A merged cell holds its value in the top-left cell only: spread it over the range,
     # so a header merged across two rows or columns reads the same in every cell.
-    for min_col, min_row, max_col, max_row in merges:
-        value = rows[min_row - 1][min_col - 1]
-        for r in range(min_row - 1, max_row):
-            for c in range(min_col - 1, max_col):
+    for merged in sheet.merged_cells.ranges:
+        value = rows[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, merged.max_row):
+            for c in range(merged.min_col - 1, merged.max_col):
                 rows[r][c] = value
     grid = pd.DataFrame(rows, dtype=object)
     try:
@@ -343,20 +333,6 @@ _XLSX_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-_MERGE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)\"")
-
-
-def _merged_ranges(path: Path) -> list[tuple[int, int, int, int]]:
-    """The first sheet's merged ranges, ``(min_col, min_row, max_col, max_row)`` (1-based), from its
-    XML (a read-only workbook does not list them)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    with zipfile.ZipFile(path) as archive:
-        part = _first_sheet_part(archive)
-        data = archive.read(part) if part is not None else b""
-    return [range_boundaries(ref.decode()) for ref in _MERGE_CELL.findall(data)]
 
 
 def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
