@@ -112,8 +112,12 @@ def member_rows(layer: str, frame: pd.DataFrame, links: pd.DataFrame) -> pd.Data
     ids = frame[RECORD_ID[layer]]
     rows = frame.index.get_indexer(links[ROW]) if len(links) else np.array([], dtype=int)
     keep = rows >= 0
+    if isinstance(ids.dtype, pd.StringDtype) and not ids.isna().any():   # text already: taken, not converted
+        record_id = ids.array.take(rows[keep]).to_numpy(dtype=object)
+    else:
+        record_id = ids.to_numpy()[rows[keep]].astype(str).astype(object)
     return pd.DataFrame({"layer": pd.Series(layer, index=range(int(keep.sum())), dtype=object),
-                         "record_id": ids.to_numpy()[rows[keep]].astype(str).astype(object),
+                         "record_id": record_id,
                          "zone_id": links["zone_id"].to_numpy()[keep].astype(object)})
 
 
