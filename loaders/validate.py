@@ -124,9 +124,12 @@ def _values_valid(col: Column, values: pd.Series) -> bool:
         values = pd.Series(pd.unique(values), dtype=values.dtype)
     if col.enum is not None and not values.isin(list(col.enum)).all():
         return False
-    if col.minimum is not None and not bool((values >= col.minimum).all()):
-        return False
-    if col.maximum is not None and not bool((values <= col.maximum).all()):
+    try:
+        if col.minimum is not None and not bool((values >= col.minimum).all()):
+            return False
+        if col.maximum is not None and not bool((values <= col.maximum).all()):
+            return False
+    except TypeError:   # values that do not compare with a number: pandera says what they are
         return False
     if col.pattern is not None:
         matched = values.str.match(col.pattern) if len(values) else pd.Series([], dtype=bool)
