@@ -43,7 +43,6 @@ from loaders.indicators import (
     compute_stats,
     hotline_monthly,
     project_schedule,
-    zone_links,
 )
 from loaders.membership import empty_members, member_rows
 from loaders.needs import DEFAULT_OVERDUE_DAYS, link_stations, need_state, needs_breakdown, needs_monthly, place_needs
@@ -264,11 +263,12 @@ def _indicators(layers: dict[str, gpd.GeoDataFrame], links: dict[str, pd.DataFra
         if layer in layers:
             layers[layer] = _store_columns(layer, layers[layer])
     points = {layer: layers.get(layer) for layer in POINT_LAYERS}
+    shared: dict = {}   # zone links and hotline case values: computed once for both tables
     zone_stats, street_stats = compute_stats(layers["streets"], layers["zones"], points, members, as_of, coverage_m,
-                                             needs_overdue_days)
-    monthly = hotline_monthly(layers.get("hotline"), members, layers["streets"])
+                                             needs_overdue_days, shared=shared)
+    monthly = hotline_monthly(layers.get("hotline"), members, layers["streets"], shared=shared)
     needs = layers.get("needs")
-    need_links = zone_links(needs, members, "needs") if needs is not None else None
+    need_links = shared["links"]["needs"] if needs is not None else None
     return layers, {ZONE_MEMBERS: members, ZONE_STATS: zone_stats, STREET_STATS: street_stats,
                     HOTLINE_MONTHLY: monthly,
                     NEEDS_MONTHLY: needs_monthly(needs, need_links, layers["streets"], as_of, needs_overdue_days),
@@ -344,7 +344,13 @@ def _store_columns(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     declared = LAYERS[layer]
     columns = [c for c in declared.dtypes if c in frame.columns]
     dtypes = {c: declared.column(c).dtype for c in columns if declared.column(c).type != "text"}
-    return gpd.GeoDataFrame(frame[columns].astype(dtypes), geometry=frame.geometry, crs=STORAGE_CRS)
+    geometry = frame.geometry
+    if geometry.crs is not None and geometry.crs != STORAGE_CRS:   # (geopandas refuses the mismatch)
+        return gpd.GeoDataFrame(frame[columns].astype(dtypes), geometry=geometry, crs=STORAGE_CRS)
+    out = pd.DataFrame(frame, copy=False)[columns].astype(dtypes)   # (plain pandas: a cheaper selection)
+    # the geometry set as a column that carries its CRS (``crs=`` would make geopandas check it again)
+    out["geometry"] = geometry.array if geometry.crs is not None else geometry.set_crs(STORAGE_CRS).array
+    return gpd.GeoDataFrame(out, geometry="geometry", copy=False)   # (``out`` is new: copy on write)
 
 
 def _build_point_layer(layer: str, path: Path, bounds: Boundaries, report: dict, default_coord_sys: str,

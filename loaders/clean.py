@@ -46,6 +46,10 @@ def normalise_text(series: pd.Series) -> pd.Series:
     chunks = getattr(values.array, "_pa_array", None)  # pandas' pyarrow-backed str: no copy
     if chunks is None:
         chunks = pa.chunked_array([pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)])
+    if pc.all(pc.string_is_ascii(chunks)).as_py() is not False:   # ASCII only (or no value): trimmed is normalised
+        text = pd.Series(pc.utf8_trim_whitespace(chunks), dtype="str")
+        text.index = series.index
+        return text
     encoded = pc.dictionary_encode(chunks.combine_chunks() if chunks.num_chunks != 1 else chunks.chunk(0))
     uniques = pc.utf8_trim_whitespace(encoded.dictionary)
     wide = pc.invert(pc.string_is_ascii(uniques))
@@ -138,12 +142,18 @@ def parse_enum(series: pd.Series, enum: dict, text: pd.Series | None = None) -> 
     """Map spellings to canonical values; returns (values, unknown mask).
 
     ``text`` is ``normalise_text(series)`` when the caller has it already."""
+    codes, lookup, unknown = _enum_codes(series, enum, text)
+    return pd.Series(lookup[codes], index=series.index, dtype=object), pd.Series(unknown[codes], index=series.index)
+
+
+def _enum_codes(series: pd.Series, enum: dict, text: pd.Series | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``parse_enum`` per distinct value: each row's code, and per code the canonical value (missing
+    when unknown) and whether it is an unknown spelling (a blank is not)."""
     codes, uniques = pd.factorize(normalise_text(series) if text is None else text, use_na_sentinel=False)
     keys = pd.Series(uniques, dtype=object).str.lower().str.replace(r"\s+", " ", regex=True)
-    lookup = keys.map(enum_lookup(enum)).to_numpy(dtype=object)
-    values = pd.Series(lookup[codes], index=series.index, dtype=object)
-    unknown = pd.Series((keys != "").to_numpy()[codes], index=series.index) & values.isna()
-    return values, unknown
+    found = keys.map(enum_lookup(enum))
+    lookup = found.to_numpy(dtype=object)
+    return codes, lookup, ((keys != "") & found.isna()).to_numpy()
 
 
 def uscc_check_character(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -208,7 +218,9 @@ def clean_layer(table: LayerTable, default_coord_sys: str = "wgs84", as_of: pd.T
     out[SOURCE_ROW] = raw[SOURCE_ROW].to_numpy()
     if "geometry" in raw.columns:
         out["geometry"] = raw["geometry"].to_numpy()
-    return CleanResult(out.loc[~problems.rejected].copy(), problems.to_rejects(layer, table.path.name, raw), warnings)
+    rejected = problems.rejected
+    kept = out.loc[~rejected].copy() if rejected.any() else out   # (``out`` is this function's own)
+    return CleanResult(kept, problems.to_rejects(layer, table.path.name, raw), warnings)
 
 
 def _reject_uncomputed_formulas(table: LayerTable, problems: Problems) -> None:
@@ -336,8 +348,13 @@ def _parse_industry(series: pd.Series, text: pd.Series, col: Column, table: Laye
 
 
 def _parse_bool(series: pd.Series, text: pd.Series, col: Column, table: LayerTable) -> Parsed:
-    values, unknown = parse_enum(series, YES_NO, text)
-    return Parsed(values.astype("boolean"), [(unknown, f"“{_label(col)}”应为 是/否",
+    codes, lookup, unknown_code = _enum_codes(series, YES_NO, text)
+    known = ~pd.isna(lookup)
+    true = np.zeros(len(lookup), dtype=bool)
+    true[known] = lookup[known].astype(bool)
+    values = pd.Series(pd.arrays.BooleanArray(true[codes], ~known[codes]), index=series.index)
+    unknown = pd.Series(unknown_code[codes], index=series.index)
+    return Parsed(values, [(unknown, f"“{_label(col)}”应为 是/否",
                                               f"{col.name} must be yes or no.")])
 
 
@@ -399,10 +416,13 @@ def _clean_coord_sys(raw: pd.DataFrame, out: pd.DataFrame, problems: Problems, d
     if "coord_sys" not in raw.columns:
         out["coord_sys"] = default
         return
-    text = normalise_text(raw["coord_sys"]).str.lower()
+    # each distinct spelling read once (a column of a million rows holds a handful)
+    codes, spellings = pd.factorize(raw["coord_sys"].astype(str), use_na_sentinel=False)
+    text = normalise_text(pd.Series(spellings, dtype=object)).str.lower()
     text = text.str.replace(r"\(.*\)$", "", regex=True).str.strip()
-    values = text.map(COORD_SYS_ALIASES)
-    unknown = (text != "") & values.isna()
+    found = text.map(COORD_SYS_ALIASES)
+    values = pd.Series(found.to_numpy(dtype=object)[codes], index=raw.index, dtype=found.dtype)
+    unknown = pd.Series(((text != "") & found.isna()).to_numpy()[codes], index=raw.index)
     problems.add(unknown, "coord_sys", raw["coord_sys"],
                  "坐标系无法识别，可选：" + "、".join(COORD_SYSTEMS),
                  "The coordinate system is not recognised; allowed: " + ", ".join(COORD_SYSTEMS) + ".")
@@ -429,7 +449,7 @@ def reject_duplicates(problems: Problems, keys: pd.Series, rows: pd.Series, labe
     """
     valid = keys.notna() & ~problems.rejected
     dup = pd.Series(False, index=keys.index)
-    dup[valid] = keys[valid].duplicated(keep="first")
+    dup[valid] = _repeats(keys[valid])
     if not dup.any():
         return
     first_row = rows[valid].groupby(keys[valid]).first()
@@ -439,6 +459,17 @@ def reject_duplicates(problems: Problems, keys: pd.Series, rows: pd.Series, labe
                  + "”); the first one is kept.")
     problems.add(dup, keys.name or label, keys if values is None else values, reason.reindex(keys.index),
                  reason_en.reindex(keys.index))
+
+
+def _repeats(keys: pd.Series) -> np.ndarray:
+    """``keys.duplicated(keep="first")`` by integer codes: ``pd.factorize`` numbers the keys in the
+    order they first appear, so a row repeats an earlier one when its code is not above every
+    code before it (several times faster than ``duplicated`` on a million text keys)."""
+    codes = pd.factorize(keys)[0]
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return codes <= before
 
 
 def community_ids(frame: pd.DataFrame) -> pd.Series:

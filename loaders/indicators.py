@@ -383,8 +383,11 @@ def _hotline_values(hotline: pd.DataFrame) -> pd.DataFrame:
     ``_weight`` is the case's share in the zone estimate (its street's total / located cases).
     """
     values = hotline_case_values(hotline)
-    weight = hotline[STREET].map(_hotline_factor(hotline, values["hotline_located"]))
-    values["_weight"] = pd.to_numeric(weight, errors="coerce").fillna(0.0).to_numpy(float)
+    # each street's factor looked up once, then spread to its cases by code (-1, no street: 0)
+    codes, streets = pd.factorize(hotline[STREET])
+    factor = pd.Series(streets, dtype=object).map(_hotline_factor(hotline, values["hotline_located"]))
+    per_street = pd.to_numeric(factor, errors="coerce").fillna(0.0).to_numpy(float)
+    values["_weight"] = np.append(per_street, 0.0)[codes]
     return pd.DataFrame(values)
 
 
@@ -520,7 +523,8 @@ def _finish(sums: pd.DataFrame, key: str, population: pd.Series, area_km2: pd.Se
 def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame],
                   members: pd.DataFrame, as_of: pd.Timestamp,
                   coverage_m: float = DEFAULT_COVERAGE_M,
-                  needs_overdue_days: float = DEFAULT_OVERDUE_DAYS) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  needs_overdue_days: float = DEFAULT_OVERDUE_DAYS,
+                  shared: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(zone_stats, street_stats)``: one row for every zone / every street, key as a column
     (``zone_id`` / ``street``), plain dtypes (int64 counts, float64 sums and shares), no geometry.
 
@@ -545,7 +549,11 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
     Enterprise needs (``loaders.needs``): open / closed / overdue as of ``as_of`` (overdue:
     open more than ``needs_overdue_days`` days), the closure rate over all needs, the
     satisfaction rate over the closed needs that say, the median days open of the open ones.
+
+    ``shared`` (a dict, empty at first) keeps each layer's zone links and the hotline's case
+    values for :func:`hotline_monthly` of the same build, which then does not compute them again.
     """
+    shared = {} if shared is None else shared
     stations = layers.get("stations")
     frames = {layer: layers.get(layer) if layers.get(layer) is not None else _empty(layer)
               for layer in RECORD_ID}
@@ -553,7 +561,7 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
         "projects": _project_values(frames["projects"], as_of),
         "enterprises": _enterprise_values(frames["enterprises"], stations, coverage_m),
         "stations": _station_values(frames["stations"]),
-        "hotline": _hotline_values(frames["hotline"]),
+        "hotline": shared.setdefault("hotline_values", _hotline_values(frames["hotline"])),
         "communities": _community_values(frames["communities"], stations, coverage_m),
         "needs": need_values(frames["needs"], as_of, needs_overdue_days),
     }
@@ -561,13 +569,15 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
     zone_keys = pd.Index(zones[ZONE_KEY], name=ZONE_KEY)
     by_street = pd.concat([_sum_by_street(v, frames[layer][STREET], street_keys) for layer, v in values.items()],
                           axis=1)
-    by_zone = pd.concat([_sum_by_zone(v, _links(frames[layer], members, layer), zone_keys)
-                         for layer, v in values.items()], axis=1)
+    links = shared.setdefault("links", {})
+    for layer in values:
+        links[layer] = _links(frames[layer], members, layer)
+    by_zone = pd.concat([_sum_by_zone(v, links[layer], zone_keys) for layer, v in values.items()], axis=1)
 
     needs = frames["needs"]
     days = need_state(needs, as_of, needs_overdue_days)["days_open"]
     by_street["needs_median_days_open"] = median_days_open(days, needs[STREET].to_numpy(dtype=object), street_keys)
-    need_links = _links(needs, members, "needs")
+    need_links = links["needs"]
     by_zone["needs_median_days_open"] = median_days_open(days.iloc[need_links["pos"].to_numpy()],
                                                          need_links[ZONE_KEY].to_numpy(), zone_keys)
     for sums in (by_street, by_zone):
@@ -587,7 +597,7 @@ def compute_stats(streets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, layers: di
 
 # ---------------------------------------------------------------- monthly hotline trend
 def hotline_monthly(hotline: pd.DataFrame | None, members: pd.DataFrame | None,
-                    streets: gpd.GeoDataFrame) -> pd.DataFrame:
+                    streets: gpd.GeoDataFrame, shared: dict | None = None) -> pd.DataFrame:
     """Hotline cases per (level, key, month, category), small enough to store.
 
     Needs hotline case_id, street, received_at, geometry; uses category, responded,
@@ -599,14 +609,16 @@ def hotline_monthly(hotline: pd.DataFrame | None, members: pd.DataFrame | None,
     ``zone_stats.hotline_cases`` is, so months add up to it before rounding; street: =
     cases), and ``<field>_true`` / ``<field>_known`` counts from which any rate is
     true / known. Cases with no ``received_at`` are left out (they have no month).
+    ``shared``: what :func:`compute_stats` kept of the same ``hotline`` and ``members``.
     """
+    shared = shared or {}
     if hotline is None or len(hotline) == 0:
         return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in MONTHLY_COLUMNS.items()})
     received = _dates(hotline, "received_at")
     month = received.to_numpy().astype("datetime64[M]").astype("datetime64[ns]")
     category = (hotline["category"].astype(object).where(hotline["category"].notna(), UNKNOWN_CATEGORY)
                 if "category" in hotline.columns else pd.Series(UNKNOWN_CATEGORY, index=hotline.index))
-    base = _hotline_values(hotline)
+    base = shared["hotline_values"] if "hotline_values" in shared else _hotline_values(hotline)
     values = pd.DataFrame({"month": month, "category": category.to_numpy(), "cases": base["hotline_cases"],
                            "cases_estimate": base["_weight"]})
     for field, (true_column, known_column, _) in HOTLINE_FLAGS.items():
@@ -620,7 +632,7 @@ def hotline_monthly(hotline: pd.DataFrame | None, members: pd.DataFrame | None,
     street_rows = grouped(values.assign(cases_estimate=values["cases"].astype(float)),
                           hotline[STREET].to_numpy()[values.index], "street")
     street_rows = street_rows[street_rows["key"].isin(streets["name"])]
-    links = _links(hotline, members, "hotline")
+    links = shared["links"]["hotline"] if "hotline" in shared.get("links", {}) else _links(hotline, members, "hotline")
     in_month = values.index.to_numpy()
     links = links[np.isin(links["pos"].to_numpy(), in_month)]
     zone_rows = grouped(values.loc[links["pos"].to_numpy()].reset_index(drop=True),

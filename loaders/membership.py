@@ -28,19 +28,51 @@ ROW = "row"                   # a link's row label in the frame of points it was
 MEMBER_COLUMNS: tuple[str, ...] = ("layer", "record_id", "zone_id")
 
 
+def points_in_polygons(points: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (point, polygon) pair that intersects, as two index arrays sorted by point, then
+    polygon: ``STRtree.query(points, predicate="intersects")`` for a few polygons and many points.
+
+    Each polygon is prepared once and tested against the coordinates within its bounding box
+    (``shapely.intersects_xy``), a few times faster than querying a tree point by point. A
+    geometry among ``points`` that is not a point (or is missing) takes the tree's path.
+    """
+    points = np.asarray(points, dtype=object)
+    if len(points) == 0 or not bool((shapely.get_type_id(points) == 0).all()):
+        point_idx, poly_idx = shapely.STRtree(polygons).query(points, predicate="intersects")
+    else:
+        x, y = np.full(len(points), np.nan), np.full(len(points), np.nan)   # an empty point: in no box
+        given = ~shapely.is_empty(points)
+        x[given], y[given] = shapely.get_x(points[given]), shapely.get_y(points[given])
+        found_points, found_polys = [], []
+        for j, polygon in enumerate(polygons):
+            if polygon is None or shapely.is_empty(polygon):
+                continue
+            xmin, ymin, xmax, ymax = shapely.bounds(polygon)
+            near = np.flatnonzero((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax))
+            if not len(near):
+                continue
+            prepared = shapely.from_wkb(shapely.to_wkb(polygon))   # a copy: the caller's stays unprepared
+            shapely.prepare(prepared)
+            hit = near[shapely.intersects_xy(prepared, x[near], y[near])]
+            found_points.append(hit)
+            found_polys.append(np.full(len(hit), j, dtype=np.intp))
+        point_idx = np.concatenate(found_points) if found_points else np.array([], dtype=np.intp)
+        poly_idx = np.concatenate(found_polys) if found_polys else np.array([], dtype=np.intp)
+    order = np.lexsort((poly_idx, point_idx))
+    return point_idx[order], poly_idx[order]
+
+
 def point_zone_links(points: gpd.GeoSeries, zones: gpd.GeoDataFrame) -> pd.DataFrame:
     """One row per (point, zone) the point lies in: ``row`` (the label of ``points``) and ``zone_id``.
 
     Needs zones ``zone_id`` and polygons, in the CRS of ``points``; a missing point is in
     no zone. Rows are ordered by point, then by the zones' order (the order ``zone_ids``
-    text lists them in). Spatial-index query, as ``geopandas.sjoin(predicate="intersects")``.
+    text lists them in). As ``geopandas.sjoin(predicate="intersects")`` (:func:`points_in_polygons`).
     """
     values = np.asarray(points.to_numpy(), dtype=object)
     present = ~shapely.is_missing(values)
-    point_idx, zone_idx = zones.sindex.query(values[present], predicate="intersects")
+    point_idx, zone_idx = points_in_polygons(values[present], zones.geometry.to_numpy())
     point_idx = np.flatnonzero(present)[point_idx]
-    order = np.lexsort((zone_idx, point_idx))
-    point_idx, zone_idx = point_idx[order], zone_idx[order]
     return pd.DataFrame({ROW: points.index.to_numpy()[point_idx],
                          "zone_id": zones["zone_id"].to_numpy()[zone_idx]})
 
@@ -80,8 +112,12 @@ def member_rows(layer: str, frame: pd.DataFrame, links: pd.DataFrame) -> pd.Data
     ids = frame[RECORD_ID[layer]]
     rows = frame.index.get_indexer(links[ROW]) if len(links) else np.array([], dtype=int)
     keep = rows >= 0
+    if isinstance(ids.dtype, pd.StringDtype) and not ids.isna().any():   # text already: taken, not converted
+        record_id = ids.array.take(rows[keep]).to_numpy(dtype=object)
+    else:
+        record_id = ids.to_numpy()[rows[keep]].astype(str).astype(object)
     return pd.DataFrame({"layer": pd.Series(layer, index=range(int(keep.sum())), dtype=object),
-                         "record_id": ids.to_numpy()[rows[keep]].astype(str).astype(object),
+                         "record_id": record_id,
                          "zone_id": links["zone_id"].to_numpy()[keep].astype(object)})
 
 

@@ -1,6 +1,7 @@
 """Coordinates -> WGS84 points -> street and zones; records without coordinates by street.
 
-All spatial work is vectorised: coordinate conversion in NumPy, point-in-polygon and
+All spatial work is vectorised: coordinate conversion in NumPy, point-in-polygon by prepared
+polygons tested on the coordinates in their boxes (``membership.points_in_polygons``), and
 nearest-street through shapely's STRtree (``GeoSeries.sindex``), no per-row loops.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import shapely
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS, to_wgs84
 from geodata.names import ALIASES, SPLIT_OLD_NAMES, normalise_text, resolve_street
-from loaders.membership import in_zone, point_zone_links, zone_ids_text, zone_names
+from loaders.membership import in_zone, point_zone_links, points_in_polygons, zone_ids_text, zone_names
 from loaders.report import Problems, Warning, row_warnings
 from loaders.schema import LAT, LON, PLACEMENT, SOURCE_ROW, STREET, ZONE_DECLARED, ZONE_IDS, ZONE_MISMATCH
 
@@ -113,12 +114,12 @@ def _check_coordinates(work: _Placing) -> None:
 
 def _convert_to_wgs84(work: _Placing) -> None:
     """Points in WGS84 from each row's ``coord_sys`` (GCJ-02 and BD-09 undone), None without coordinates."""
-    has_xy = work.has_xy
+    has_xy = work.has_xy.to_numpy()
     wlon, wlat = to_wgs84(work.lon.where(has_xy, 0.0).to_numpy(), work.lat.where(has_xy, 0.0).to_numpy(),
                           work.frame["coord_sys"].to_numpy())
-    points = gpd.GeoSeries(gpd.points_from_xy(wlon, wlat), index=work.frame.index, crs=STORAGE_CRS)
-    points[~has_xy] = None
-    work.points = points
+    points = np.full(len(has_xy), None, dtype=object)
+    points[has_xy] = shapely.points(wlon[has_xy], wlat[has_xy])
+    work.points = gpd.GeoSeries(points, index=work.frame.index, crs=STORAGE_CRS)
 
 
 def _locate_points(work: _Placing, bounds: Boundaries) -> None:
@@ -138,12 +139,15 @@ def _locate_points(work: _Placing, bounds: Boundaries) -> None:
         work.points.loc[sidx] = snapped_pts[snapped.to_numpy()]
         work.placement.loc[sidx] = "snapped"
         work.warn(snapped.reindex(work.frame.index, fill_value=False), "lon/lat",
-                  (distance.round(1).astype(str) + " m").reindex(work.frame.index),
+                  (distance[sidx].round(1).astype(str) + " m").reindex(work.frame.index),   # (text for these only)
                   f"坐标在区界外{SNAP_DISTANCE_M:.0f}米以内，已吸附到最近街镇边界",
                   f"The point lies outside the district, within {SNAP_DISTANCE_M:.0f} m of it, and has been moved "
                   "just inside the nearest street's boundary.", "snapped")
-    far = (distance > SNAP_DISTANCE_M).reindex(work.frame.index, fill_value=False)
-    km = (distance[far[idx]] / 1000).round(2).astype(str)
+    far_here = distance > SNAP_DISTANCE_M
+    if not far_here.any():
+        return
+    far = far_here.reindex(work.frame.index, fill_value=False)
+    km = (distance[far_here] / 1000).round(2).astype(str)
     far_reason = "坐标位于丰台区界外 " + km + f" 公里，超出允许的{SNAP_DISTANCE_M:.0f}米"
     far_reason_en = ("The point lies " + km + " km outside the Fengtai district boundary, farther than the "
                      f"{SNAP_DISTANCE_M:.0f} m allowed.")
@@ -158,37 +162,51 @@ def _place_by_street_name(work: _Placing) -> None:
     declared = df[STREET] if STREET in df else pd.Series(None, index=df.index, dtype=object)
     resolved, reason, reason_en = _resolve_streets(declared)
     no_xy = ~work.has_xy & ~work.problems.rejected
-    work.problems.add(no_xy & resolved.isna(), STREET, declared.fillna(""),
-                      ("无坐标，且" + reason.fillna("")).where(reason.notna(), "无坐标，且未填写所属街镇"),
-                      ("No coordinates, and " + reason_en.fillna("")).where(reason_en.notna(),
-                                                                         "No coordinates, and no street given."))
-    by_name = no_xy & resolved.notna()
-    work.street[by_name] = resolved[by_name]
-    work.placement[by_name] = "street"
+    unplaced = no_xy & resolved.isna()
+    if unplaced.any():   # (the reasons as text only for these rows: a million concatenations are slow)
+        why, why_en = reason[unplaced], reason_en[unplaced]
+        work.problems.add(unplaced, STREET, declared.fillna(""),
+                          ("无坐标，且" + why.fillna("")).where(why.notna(), "无坐标，且未填写所属街镇"),
+                          ("No coordinates, and " + why_en.fillna("")).where(why_en.notna(),
+                                                                            "No coordinates, and no street given."))
+    by_name = (no_xy & resolved.notna()).to_numpy()
+    if by_name.any():   # (NumPy masks: pandas' boolean setitem on a million objects is slow)
+        street, placement = work.street.to_numpy(dtype=object, copy=True), work.placement.to_numpy(dtype=object, copy=True)
+        street[by_name] = resolved.to_numpy()[by_name]
+        placement[by_name] = "street"
+        work.street = pd.Series(street, index=df.index, dtype=object)
+        work.placement = pd.Series(placement, index=df.index, dtype=object)
     located = work.placement.isin(["coordinates", "snapped"])
     differs = located & resolved.notna() & (resolved != work.street) & ~work.problems.rejected
-    work.warn(differs, STREET, declared.astype(str) + " → " + work.street.astype(str),
-              "填报的所属街镇与坐标所在街镇不一致，以坐标为准",
-              "The declared street differs from the street the coordinates fall in; the coordinates decide.",
-              "street_mismatch")
+    if differs.any():
+        work.warn(differs, STREET, declared[differs].astype(str) + " → " + work.street[differs].astype(str),
+                  "填报的所属街镇与坐标所在街镇不一致，以坐标为准",
+                  "The declared street differs from the street the coordinates fall in; the coordinates decide.",
+                  "street_mismatch")
 
 
 def _finish(work: _Placing, bounds: Boundaries) -> PlaceResult:
     """The kept rows with street, placement, zone links and ``zone_ids``, WGS84 lon/lat and, where
     the file declares zones, ``zone_declared`` / ``zone_declared_mismatch``."""
     keep = ~work.problems.rejected
-    df = work.frame.copy()
-    links = point_zone_links(work.points[keep], bounds.zones)
+    all_kept = bool(keep.all())
+    df = work.frame.copy(deep=False)   # (columns are added or replaced, never changed in place: copy on write)
+    links = point_zone_links(work.points if all_kept else work.points[keep], bounds.zones)
     df[STREET], df[PLACEMENT] = work.street, work.placement
     df[ZONE_IDS] = zone_ids_text(links, df.index, bounds.zones["zone_id"])
-    geom = work.points
-    df[LON] = np.where(geom.notna(), geom.x.round(7), np.nan)
-    df[LAT] = np.where(geom.notna(), geom.y.round(7), np.nan)
+    geom = work.points.to_crs(STORAGE_CRS) if work.points.crs != STORAGE_CRS else work.points
+    points = geom.to_numpy()   # x, y of a missing point: NaN
+    df[LON] = np.round(shapely.get_x(points), 7)
+    df[LAT] = np.round(shapely.get_y(points), 7)
     if "zone" in df.columns:
         work.warnings += _declared_zones(work.layer, work.file, df, bounds, keep, links)
         df = df.drop(columns="zone")
-    out = gpd.GeoDataFrame(df.loc[keep], geometry=geom[keep], crs=STORAGE_CRS)
-    return PlaceResult(out, work.problems.to_rejects(work.layer, work.file, df), work.warnings, links)
+    rejects = work.problems.to_rejects(work.layer, work.file, df)
+    kept = df if all_kept else df.loc[keep]
+    kept = kept.drop(columns="geometry") if "geometry" in kept.columns else kept.copy(deep=False)
+    # the points (with their CRS) set as the geometry column: no second look at the CRS per row
+    kept["geometry"] = geom.array if all_kept else geom.array[keep.to_numpy()]
+    return PlaceResult(gpd.GeoDataFrame(kept, geometry="geometry", copy=False), rejects, work.warnings, links)
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -216,12 +234,9 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
     streets = bounds.streets
     names = streets["name"].to_numpy()
     pts = points.to_numpy()
-    tree = streets.sindex
-    point_idx, street_idx = tree.query(pts, predicate="intersects")
+    point_idx, street_idx = points_in_polygons(pts, streets.geometry.to_numpy())   # by point, then street
     result = np.full(len(pts), None, dtype=object)
-    order = np.argsort(point_idx, kind="stable")
-    point_idx, street_idx = point_idx[order], street_idx[order]
-    first = np.unique(point_idx, return_index=True)[1]
+    first = np.unique(point_idx, return_index=True)[1]   # a point on a shared edge: the first street
     result[point_idx[first]] = names[street_idx[first]]
     dist = np.zeros(len(pts))
     snapped = np.array(pts, dtype=object)
@@ -249,14 +264,18 @@ def _locate(points: gpd.GeoSeries, bounds: Boundaries) -> tuple[np.ndarray, np.n
 
 
 def _resolve_streets(declared: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Canonical street and failure reason (Chinese, English) per value (resolved once per distinct value)."""
-    distinct = pd.unique(declared.dropna())
-    table = {value: resolve_street(value) for value in distinct}
-    # object dtype: an all-empty column would map to float NaN, and text is added to it later
-    resolved = declared.map({v: r[0] for v, r in table.items()}).astype(object)
-    reason = declared.map({v: r[1] for v, r in table.items()}).astype(object)
-    reason_en = declared.map({v: street_reason_en(v) for v, r in table.items() if r[1]}).astype(object)
-    return resolved, reason, reason_en
+    """Canonical street and failure reason (Chinese, English) per value (resolved once per distinct
+    value, then spread to the rows by position)."""
+    codes, distinct = pd.factorize(declared, use_na_sentinel=True)
+    table = [resolve_street(value) for value in distinct]
+    # object arrays, a last None for the rows with no value (code -1)
+    resolved = np.array([r[0] for r in table] + [None], dtype=object)
+    reason = np.array([r[1] for r in table] + [None], dtype=object)
+    reason_en = np.array([street_reason_en(v) if r[1] else None for v, r in zip(distinct, table)] + [None],
+                         dtype=object)
+    index = declared.index
+    return (pd.Series(resolved[codes], index=index, dtype=object), pd.Series(reason[codes], index=index, dtype=object),
+            pd.Series(reason_en[codes], index=index, dtype=object))
 
 
 # The former townships of ``geodata.names.SPLIT_OLD_NAMES``, in English.

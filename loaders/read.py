@@ -175,6 +175,9 @@ def _decode_csv(path: Path) -> tuple[str, str]:
 
 
 def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.DataFrame, str]:
+    fast = _utf8_arrow_grid(path) if path.suffix.lower() == ".csv" else None
+    if fast is not None:
+        return fast
     text, encoding = _decode_csv(path)
     if "\x00" in text:
         # A NUL character is never part of an agency's value (it is damage, or a
@@ -209,7 +212,32 @@ def _grid_from_csv(path: Path, notes: list[Warning] | None = None) -> tuple[pd.D
 _ARROW_MAX_COLUMNS = 512
 
 
+def _utf8_arrow_grid(path: Path) -> tuple[pd.DataFrame, str] | None:
+    """The grid of a plain UTF-8 CSV (a BOM or none), its bytes handed to pyarrow as they are:
+    what ``_decode_csv`` then ``_arrow_grid`` give, without decoding and re-encoding the file
+    (pyarrow checks that the text is UTF-8). None for anything else (a NUL, UTF-16, another
+    encoding, a file pyarrow refuses): the general path reads, repairs and words it."""
+    import codecs
+
+    data = path.read_bytes()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = memoryview(data)[3:] if bom else memoryview(data)
+    if b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")) or not data[:1 << 16].strip():
+        return None
+    try:   # the head as UTF-8 (a character cut at its end waits): another encoding is told at once
+        head = codecs.getincrementaldecoder("utf-8")().decode(bytes(body[:1 << 16]), final=False)
+    except UnicodeDecodeError:
+        return None
+    grid = _arrow_grid_bytes(body, head)
+    return None if grid is None else (grid, "utf-8-sig" if bom else "utf-8")
+
+
 def _arrow_grid(text: str) -> pd.DataFrame | None:
+    """``_arrow_grid_bytes`` of decoded text."""
+    return _arrow_grid_bytes(text.encode("utf-8"), text[:1 << 16])
+
+
+def _arrow_grid_bytes(data: bytes | memoryview, head: str) -> pd.DataFrame | None:
     """The CSV's cells as text, parsed by pyarrow (multi-threaded, ~10x pandas' C parser on 1M rows).
 
     The same grid as ``pd.read_csv(header=None, dtype=str, keep_default_na=False)`` for a
@@ -223,16 +251,15 @@ def _arrow_grid(text: str) -> pd.DataFrame | None:
     import pyarrow.csv as pa_csv
 
     try:
-        width = len(next(csv.reader(io.StringIO(text[:1 << 16]))))
+        width = len(next(csv.reader(io.StringIO(head))))
     except (csv.Error, StopIteration):
         return None
     if not 1 < width <= _ARROW_MAX_COLUMNS:
         return None  # one column (a blank line is then a value), or very wide: the pandas path
-    data = text.encode("utf-8")
     names = [str(i) for i in range(width)]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
@@ -457,8 +484,7 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
             raise BuildError(f"{path.name}: 第 {header_row + 1} 行表头中“{raw}”与另一列都对应 {name}，"
                              "无法判断用哪一列；请删除或改名其中一列。")
         keep[name] = col
-    frame = pd.DataFrame({name: data.iloc[:, col].astype(str).str.strip().reset_index(drop=True)
-                          for name, col in keep.items()})
+    frame = pd.DataFrame({name: _stripped(data.iloc[:, col]) for name, col in keep.items()})
     frame[SOURCE_ROW] = np.arange(header_row + 2, header_row + 2 + len(data))
     # (spreadsheet row, column) of the kept columns' formulas that have no value
     name_of = {col: name for name, col in keep.items()}
@@ -470,6 +496,16 @@ def _table_from_grid(layer: str, path: Path, grid: pd.DataFrame, encoding: str |
     unit_map = {name: units[col] for name, col in keep.items() if units[col]}
     _require_columns(layer, path, frame)
     return LayerTable(layer, path, frame, unit_map, ignored, encoding, formulas, list(notes or []))
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """``column.astype(str).str.strip()`` indexed from 0; for pyarrow-backed text, Arrow's trim
+    on the column's buffers (what pandas' ``str.strip`` calls, without its wrapping: ~2x faster)."""
+    chunks = getattr(column.array, "_pa_array", None)
+    if chunks is not None and column.dtype == "str":
+        import pyarrow.compute as pc
+        return pd.Series(pc.utf8_trim_whitespace(chunks), dtype="str")
+    return column.astype(str).str.strip().reset_index(drop=True)
 
 
 def _require_columns(layer: str, path: Path, frame: pd.DataFrame) -> None:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geodata.names import CODE_BY_NAME, UNITS
@@ -71,15 +72,30 @@ class Problems:
                 raise ValueError(f"Problems.add({column!r}): no {name} for some refused rows")
         first = mask & self.reason.isna()
         again = mask & self.reason.notna()
-        self.column[first] = column
-        self.value[first] = values[first].astype(str)
-        self.reason[first] = _rows(reason, first)
-        self.reason_en[first] = _rows(reason_en, first)
+        at = np.flatnonzero(first.to_numpy())
+        if len(at):   # set by position in NumPy copies (pandas' boolean setitem on a million rows is slow)
+            self.column = self._set(self.column, at, column)
+            self.value = self._set(self.value, at, self._aligned(values, first).astype(str))
+            self.reason = self._set(self.reason, at, self._aligned(reason, first) if isinstance(reason, pd.Series)
+                                    else reason)
+            self.reason_en = self._set(self.reason_en, at, self._aligned(reason_en, first)
+                                       if isinstance(reason_en, pd.Series) else reason_en)
         if again.any():
             self.reason[again] = (self.reason[again] + "；同一行另有问题：" + column + " "
                                   + _rows(reason, again, as_series=True).astype(str))
             self.reason_en[again] = (self.reason_en[again].str.rstrip(".") + "; the same row also has a problem in "
                                      + column + ": " + _rows(reason_en, again, as_series=True).astype(str))
+
+    def _aligned(self, values: pd.Series, mask: pd.Series) -> pd.Series:
+        """``values`` (labels of the problems' index) for the rows of ``mask``, in row order."""
+        if not values.index.equals(self.index):
+            values = values.reindex(self.index)
+        return values[mask.to_numpy()]
+
+    def _set(self, series: pd.Series, at: np.ndarray, values: pd.Series | str) -> pd.Series:
+        out = series.to_numpy(dtype=object, copy=True)
+        out[at] = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+        return pd.Series(out, index=self.index, dtype=object)
 
     @property
     def rejected(self) -> pd.Series:

@@ -6,7 +6,7 @@ import pandera.errors
 import pytest
 
 from loaders.schema import LAYERS, STORE_COLUMNS, TABLE_COLUMNS, empty_layer
-from loaders.validate import STORE_SCHEMAS, check_store_frame
+from loaders.validate import STORE_SCHEMAS, _plainly_valid, check_store_frame
 
 
 def _projects(**overrides: object) -> pd.DataFrame:
@@ -82,3 +82,19 @@ def test_link_rows_are_unique() -> None:
         check_store_frame("zone_members", links)
     with pytest.raises(pandera.errors.SchemaErrors):
         check_store_frame("zone_members", links.iloc[:1].assign(layer="parks"))
+
+
+@pytest.mark.parametrize("layer, frame", [
+    *[("projects", _projects(**o)) for o in ({"street": None}, {"zone_ids": "lize"}, {"status": "done"},
+                                             {"lon": 121.5}, {"investment_total": -1.0}, {"days_late": 0},
+                                             {"project_id": None})],
+    ("projects", _projects().drop(columns="source_row")), ("projects", _projects().astype({"source_row": "float64"})),
+    *[("zone_stats", _zone_stats(**o)) for o in ({"hotline_response_rate": 1.5}, {"projects": 1, "projects_delayed": 2},
+                                                 {"zone_id": None}, {"coverage_m": -1.0})],
+])
+def test_the_fast_path_never_vouches_for_a_broken_frame(layer: str, frame: pd.DataFrame) -> None:
+    """``check_store_frame`` skips pandera when ``_plainly_valid`` vouches for a frame: it must not
+    for any broken promise (pandera then names it), and must for good frames (else it saves nothing)."""
+    assert _plainly_valid(LAYERS["projects"], _projects())
+    assert _plainly_valid(LAYERS["zone_stats"], _zone_stats(projects=2, projects_delayed=1))
+    assert not _plainly_valid(LAYERS[layer], frame)
