@@ -21,8 +21,8 @@ def render() -> None:
     totals = data.district_totals()
     period = _period_row()
     figures = _scope_figures(period) or ui.area_figures("street", None, period, totals, _district_denominator())
-    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_1])
-    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
+    # The cards' sparklines wait for the map in a new session (Streamlit's chart bundle, dashboard.web.defer).
+    defer.later("ft_later_kpis", _kpis, figures, early=lambda f: _kpis(f, sparklines=False))
     _warnings(lang)
 
     zones = data.zones_table()
@@ -79,6 +79,11 @@ def _compare_and_open(zones: pd.DataFrame, metric: str, column: str, label: str,
                         placeholder=ui.t("choose_zone"))
     if pick:
         st.switch_page(pages.path("zone"), query_params=ui.link_params(zone=pick))
+
+
+def _kpis(figures: dict, sparklines: bool = True) -> None:
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_1], sparklines=sparklines)
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1), sparklines=sparklines)
 
 
 def _zone_comparison(zones: pd.DataFrame, metric: str, column: str, label: str, fmt, lang: str,  # noqa: ANN001

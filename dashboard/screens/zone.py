@@ -87,7 +87,9 @@ def render() -> None:
               "coverage": row["covered_population_share"]}
     stock = {m: values.get(m, row.get(m)) for m in (*KPI_ROW_1, *KPI_ROW_2)}
     # A fragment: another month reruns the cards only (the map and tables do not depend on it).
-    st.fragment(_period_figures, key="ft_zone_period")(zone_id, row, stock, status_text)
+    # Its sparklines wait for the map in a new session (Streamlit's chart bundle, dashboard.web.defer).
+    defer.later("ft_zone_period", _period_figures, zone_id, row, stock, status_text,
+                early=lambda *a: _period_figures(*a, sparklines=False))
 
     projects = with_zones(data.zone_frame(zone_id, "projects"), "project_id", data.members("projects"))
     communities = data.zone_frame(zone_id, "communities")
@@ -124,15 +126,16 @@ def _below_map(zone_id: str, row: pd.Series, shown: pd.DataFrame, communities: p
                                                                       help=ui.t("mp_open_project"))})
 
 
-def _period_figures(zone_id: str, row: pd.Series, stock: dict, status_text: str) -> None:
+def _period_figures(zone_id: str, row: pd.Series, stock: dict, status_text: str, sparklines: bool = True) -> None:
     """The month picker and the KPI cards with their changes for that month."""
     pick_col, note_col = st.columns([1, 3], vertical_alignment="bottom")
     period = ui.period_picker(change.months_available(data.hotline_monthly()), pick_col)
     if period:
         note_col.caption(ui.t("ch_period_note", period=period, as_of=data.as_of() or i18n.DASH))
     figures = ui.area_figures("zone", zone_id, period, stock, row)
-    ui.kpi_row([ui.kpi_with_change(figures[m], status_text if m == "projects" else None) for m in KPI_ROW_1])
-    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1))
+    ui.kpi_row([ui.kpi_with_change(figures[m], status_text if m == "projects" else None) for m in KPI_ROW_1],
+               sparklines=sparklines)
+    ui.kpi_row([ui.kpi_with_change(figures[m]) for m in KPI_ROW_2], columns=len(KPI_ROW_1), sparklines=sparklines)
 
 
 def _brief_button(zone_id: str, lang: str) -> None:

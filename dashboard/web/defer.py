@@ -11,7 +11,9 @@ first and these parts in a second, fragment-only run:
 - a tiny inline component (:data:`_JS`, ``st.components.v2``) waits until Leaflet has drawn
   a path in a map frame of the page (at most :data:`WAIT_MS`) and sends ``ready``;
 - its callback marks the session ready and reruns only those fragments (``st.rerun`` scoped
-  to their keys): the map, the filters and everything else stay as they are.
+  to their keys): the map, the filters and everything else stay as they are. The component
+  sits in a fragment of its own, so its message is a fragment's rerun: the browser keeps the
+  page's timed fragments (``run_every``) going.
 
 Once a session is ready, every later run draws everything at once (the bundles are loaded).
 A run with no browser behind it (``AppTest``, a headless script run: no request headers)
@@ -72,12 +74,17 @@ def waiting() -> bool:
     return not st.session_state.get(READY) and _browser()
 
 
-def later(key: str, draw: Callable[..., None], *args: object, placeholder: str = "…") -> None:
+def later(key: str, draw: Callable[..., None], *args: object, placeholder: str = "…",
+          early: Callable[..., None] | None = None) -> None:
     """``draw(*args)`` in a fragment keyed ``key``: now, or, while the page's map is not yet
-    drawn in this session, once it is (a placeholder line until then)."""
+    drawn in this session, once it is; until then ``early(*args)`` (a lighter drawing of the
+    same part, e.g. the KPI cards without their sparklines) or a placeholder line."""
     def part(*part_args: object) -> None:
         if waiting():
-            st.caption(placeholder)
+            if early is not None:
+                early(*part_args)
+            else:
+                st.caption(placeholder)
             return
         try:
             draw(*part_args)
@@ -109,4 +116,11 @@ def trigger() -> None:
     """At the end of a map page: the component that says when the map is drawn (only while
     some part waits for it)."""
     if waiting() and st.session_state.get(KEYS):
-        _trigger(key="ft_map_ready", on_ready_change=_ready, height=0)
+        # In a fragment of its own: its message is then a fragment's rerun, which leaves the
+        # page's timed fragments running (a full-run message would stop their timers, e.g. the
+        # store-down note's check that the database is back).
+        st.fragment(_mount_trigger, key="ft_map_ready_host")()
+
+
+def _mount_trigger() -> None:
+    _trigger(key="ft_map_ready", on_ready_change=_ready, height=0)

@@ -148,11 +148,13 @@ def _with_zh_tag(tag_key: str, text: str) -> str:
     return f"{i18n.t(tag_key, 'zh')} · {text}" if lang() == "en" else text
 
 
-def kpi_row(items: Sequence[tuple], columns: int | None = None) -> None:
+def kpi_row(items: Sequence[tuple], columns: int | None = None, sparklines: bool = True) -> None:
     """Large KPI cards: (label, value, help) per card, or (label, value, help, figure) where
     ``figure`` (:class:`dashboard.briefing.change.Figure`) adds its 环比 as the card's arrow and
     number (coloured by whether the move is good for this metric), its 同比 under it, and its
-    recent series as a sparkline; a missing or too small baseline is said, not compared."""
+    recent series as a sparkline (``sparklines`` False: none; they need Streamlit's chart bundle,
+    which a new session's map page loads only once its map is drawn, :mod:`dashboard.web.defer`);
+    a missing or too small baseline is said, not compared."""
     cols = st.columns(columns or len(items))
     for i, item in enumerate(items):
         label, value, help_text = item[:3]
@@ -161,14 +163,14 @@ def kpi_row(items: Sequence[tuple], columns: int | None = None) -> None:
             if figure is None:
                 st.metric(label, value, help=help_text)
                 continue
-            _change_card(label, value, help_text, figure)
+            _change_card(label, value, help_text, figure, sparklines)
 
 
-def _change_card(label: str, value: str, help_text: str | None, figure: change.Figure) -> None:
+def _change_card(label: str, value: str, help_text: str | None, figure: change.Figure, sparkline: bool = True) -> None:
     code = lang()
     mom, yoy = figure.mom, figure.yoy
     better = METRICS[figure.metric].higher_is_better if figure.metric in METRICS else True
-    spark = list(figure.spark) if len(figure.spark) >= 3 else None
+    spark = list(figure.spark) if sparkline and len(figure.spark) >= 3 else None
     base = {c.kind: metric_value(figure.metric, c.baseline) for c in (mom, yoy) if c is not None}
     tip = change.compared_what(figure, code, value, base)
     flat = mom is not None and mom.shown and change.arrow(mom) == "→"   # no move: grey, no arrow
