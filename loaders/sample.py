@@ -57,7 +57,8 @@ SEED = 20251106
 REFERENCE_DATE = pd.Timestamp("2026-06-30")   # "today" of the sample's plan dates (fixed, not the clock)
 SCALES = {"tiny": {"projects": 300, "enterprises": 500, "hotline": 2_000, "needs": 200},  # smoke tests of the benchmark
           "default": {"projects": 300, "enterprises": 20_000, "hotline": 200_000},
-          "full": {"projects": 300, "enterprises": 100_000, "hotline": 1_000_000}}
+          "full": {"projects": 300, "enterprises": 100_000, "hotline": 1_000_000},
+          "x10": {"projects": 300, "enterprises": 200_000, "hotline": 2_000_000}}   # the benchmark's 10×
 
 # Industries that fit each zone (domain.md), most typical first.
 ZONE_INDUSTRIES: dict[str, list[str]] = {

@@ -38,7 +38,7 @@ from scripts.bench.table import Row, markdown
 ROOT = Path(__file__).resolve().parents[2]  # dashboard/, loaders/, geodata/: the editable install
 
 # --scale: the benchmark's names for the sample's scales (loaders.sample.SCALES)
-SCALE_NAMES = {"tiny": "tiny", "1": "default", "5": "full", "default": "default", "full": "full"}
+SCALE_NAMES = {"tiny": "tiny", "1": "default", "5": "full", "10": "x10", "default": "default", "full": "full"}
 
 
 def load_tests_module(name: str):  # noqa: ANN201 - a module
@@ -191,11 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--keep-source", action="store_true", help="reuse an existing source of this scale")
     parser.add_argument("--scale", choices=sorted(SCALE_NAMES), default="5",
-                        help="5 = 100,000 enterprises and 1,000,000 hotline cases; 1 = the sample's size; "
+                        help="5 = 100,000 enterprises and 1,000,000 hotline cases; 10 = twice that; 1 = the sample's size; "
                              "tiny = a smoke test (no browser, no PostGIS)")
     parser.add_argument("--pg", help="a PostGIS URL to build into (default: a throwaway server)")
     parser.add_argument("--no-postgis", action="store_true", help="GeoPackage only")
     parser.add_argument("--no-browser", action="store_true", help="no browser measurements")
+    parser.add_argument("--no-site", action="store_true", help="no nginx site bytes")
+    parser.add_argument("--no-export", action="store_true", help="no 1,000,000-row export")
     parser.add_argument("--sessions", type=int, default=20, help="load test: concurrent sessions")
     parser.add_argument("--repeat", type=int, default=3, help="warm page measurements per page")
     args = parser.parse_args(argv)
@@ -248,8 +250,10 @@ def main(argv: list[str] | None = None) -> int:
             from scripts.bench.export import measure_export
             from scripts.bench.site import measure_site
 
-            rows += measure_site(str(store), args.work, log=print)
-            rows += measure_export(str(store), sizes["hotline"], args.work, log=print)
+            if not args.no_site:
+                rows += measure_site(str(store), args.work, log=print)
+            if not args.no_export:
+                rows += measure_export(str(store), sizes["hotline"], args.work, log=print)
         for line in failed:
             print(f"FAILED page: {line}", file=sys.stderr)
     finally:
