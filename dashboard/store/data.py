@@ -309,7 +309,7 @@ def members(layer_name: str) -> pd.DataFrame:
     return links[links["record_id"].isin(ids)]
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)   # shared, never mutated (read on every run, often)
 def _report(token: str) -> dict:
     try:
         out = _store().read_report()
@@ -359,9 +359,18 @@ def _schematic_layers(token: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- what pages show
+_RATE_POLICIES: dict[str, queries.HotlineRate] = {}   # build token -> its policy (a page formats hundreds of values)
+
+
 def rate_policy() -> queries.HotlineRate:
     """Per 10,000 residents or per km² (one answer for every page and every scope)."""
-    return queries.HotlineRate.from_street_stats(_table("street_stats", _token()))
+    token = _token()
+    policy = _RATE_POLICIES.get(token)
+    if policy is None:
+        if len(_RATE_POLICIES) > 8:   # older builds
+            _RATE_POLICIES.clear()
+        policy = _RATE_POLICIES[token] = queries.HotlineRate.from_street_stats(_table("street_stats", token))
+    return policy
 
 
 def zones_table() -> pd.DataFrame:
