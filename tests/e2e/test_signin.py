@@ -76,6 +76,9 @@ def settled(page: Page) -> str:
     built = page.locator('[data-testid="ft-built-at"]')
     refused = page.get_by_text(REFUSED_PAGE)
     built.or_(refused).first.wait_for(timeout=60_000)
+    # ... and the run is over (a map page draws its tables in a second, fragment run once its map is)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached",
+                                                                                         timeout=60_000)
     return "refused" if refused.count() else "allowed"
 
 
