@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import importlib.util
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -40,6 +42,10 @@ BROTLI_MODULES = ("ngx_http_brotli_filter_module.so", "ngx_http_brotli_static_mo
 # What precompress compresses (fonts, images are compressed already); smaller files are sent as they are.
 COMPRESSIBLE = {".js", ".mjs", ".css", ".json", ".svg", ".html", ".txt", ".map", ".ttf", ".otf"}
 MIN_COMPRESS = 1024
+# Streamlit's icon font (Material Symbols, 375 kB, every page loads it): nginx serves a subset of
+# the icons Streamlit's frontend and the dashboard name (see subset_icon_font).
+ICON_FONT = re.compile(r"^MaterialSymbols-[A-Za-z]+\.[A-Za-z0-9_-]+\.woff2$")
+ICON_NAME = re.compile(r"material[/_]([a-z0-9_]+)")
 NGINX_MISSING = ("nginx not found (looked for `nginx` on PATH and /usr/sbin/nginx). Install Debian's package: "
                  "apt-get install -y nginx (bash scripts/dev.sh test installs it).")
 
@@ -138,6 +144,86 @@ def _static_sources() -> list[tuple[Path, str]]:
     return [(streamlit_static, "static"), (ROOT / "dashboard" / "static" / "vendor", "app/static/vendor")]
 
 
+def icon_names() -> set[str]:
+    """Every Material Symbols name that Streamlit's frontend (``:material/x:`` in its bundles) or
+    the dashboard's code and texts use; a word that is no icon costs nothing."""
+    files = list((_static_sources()[0][0] / "js").rglob("*.js"))
+    files += [p for p in (ROOT / "dashboard").rglob("*") if p.suffix in {".py", ".json", ".toml", ".md", ".yaml"}
+              and "vendor" not in p.parts]
+    names: set[str] = set()
+    for path in files:
+        names.update(ICON_NAME.findall(path.read_text(encoding="utf-8", errors="ignore")))
+    return names
+
+
+def icon_ligatures(font) -> dict[tuple[str, ...], str]:  # noqa: ANN001 - a fontTools TTFont
+    """The font's ligatures (the glyphs spelling a name -> the icon's glyph)."""
+    found: dict[tuple[str, ...], str] = {}
+    if "GSUB" not in font:
+        return found
+    for lookup in font["GSUB"].table.LookupList.Lookup:
+        for table in lookup.SubTable:
+            table = getattr(table, "ExtSubTable", table)
+            for first, ligatures in getattr(table, "ligatures", {}).items():
+                for ligature in ligatures:
+                    found[(first, *ligature.Component)] = ligature.LigGlyph
+    return found
+
+
+def icon_glyph(font, ligatures: dict[tuple[str, ...], str], name: str) -> str | None:  # noqa: ANN001
+    """The glyph the font draws for ``name`` (None: not an icon of this font)."""
+    cmap = font.getBestCmap()
+    spelled = tuple(cmap.get(ord(c)) for c in name)
+    return ligatures.get(spelled) if None not in spelled else None
+
+
+def subset_icon_font(source: Path, dest: Path, names: set[str]) -> tuple[int, list[str]]:
+    """Write to ``dest`` the icon font ``source`` with only the icons ``names`` (and their other
+    names), keeping its ligatures: ``expand_more`` in the font is still the icon. Returns the
+    size written and the names the font has no icon for. A font without ligatures is copied."""
+    from fontTools import subset  # PyPI fonttools (requirements.txt)
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source)
+    ligatures = icon_ligatures(font)
+    if not ligatures:
+        shutil.copy2(source, dest)
+        return dest.stat().st_size, sorted(names)
+    glyphs = {name: icon_glyph(font, ligatures, name) for name in sorted(names)}
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_closure = False      # not every icon spelled with the same letters
+    options.layout_features = ["*"]
+    options.glyph_names = True          # names kept: the subset can be checked (tests/e2e/test_site_caching.py)
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(glyphs=sorted({g for g in glyphs.values() if g}),
+                       text="abcdefghijklmnopqrstuvwxyz0123456789_")
+    subsetter.subset(font)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    font.flavor = "woff2"
+    font.save(dest)
+    return dest.stat().st_size, [name for name, glyph in glyphs.items() if glyph is None]
+
+
+def _icon_font(source: Path, dest: Path, static_cache: Path, counts: dict[str, int]) -> None:
+    """``dest`` is the subset of ``source`` for today's icon names (made again when either changed)."""
+    names = sorted(icon_names())
+    stat = source.stat()
+    record = static_cache / "icon-font.json"
+    made = {"source": source.name, "size": stat.st_size, "mtime": stat.st_mtime, "names": names}
+    try:
+        fresh = dest.exists() and json.loads(record.read_text(encoding="utf-8")) == made
+    except (OSError, ValueError):
+        fresh = False
+    if fresh:
+        return
+    subset_icon_font(source, dest, set(names))
+    os.utime(dest, (stat.st_atime, stat.st_mtime))   # the original's Last-Modified
+    record.write_text(json.dumps(made), encoding="utf-8")
+    counts["copied"] += 1
+
+
 def precompress(static_cache: str | Path = STATIC_CACHE, log=print) -> dict[str, int]:  # noqa: ANN001
     """Mirror Streamlit's frontend and the vendored files into ``static_cache``/site/ (the URL
     layout), with ``<file>.gz`` (gzip -9) and ``<file>.br`` (brotli 11) beside each compressible
@@ -155,6 +241,9 @@ def precompress(static_cache: str | Path = STATIC_CACHE, log=print) -> dict[str,
         for source in sorted(p for p in source_dir.rglob("*") if p.is_file()):
             dest = site / url_path / source.relative_to(source_dir)
             wanted.add(dest)
+            if url_path == "static" and ICON_FONT.match(source.name):
+                _icon_font(source, dest, Path(static_cache).resolve(), counts)
+                continue
             stat = source.stat()
             fresh = dest.exists() and dest.stat().st_size == stat.st_size and dest.stat().st_mtime == stat.st_mtime
             if not fresh:

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser
 from loaders.build import ensure_sample_store
 from scripts.bench.site import Site, Transfer, _Counter, _ws_wire_bytes
 from scripts.serve import brotli_modules
-from tests.e2e.harness import map_frame
+from tests.e2e.harness import SCREENSHOTS, map_frame
 
 pytestmark = [pytest.mark.e2e]
 
@@ -123,3 +123,63 @@ def test_a_second_visit_transfers_a_small_fraction_of_the_first(site: Site, brow
     assert second.total < 150_000, f"second visit {second.total / 1e3:.0f} kB: {second.note} ({second.largest()})"
     # the WebSocket is compressed (permessage-deflate, .streamlit/config.toml)
     assert first.ws < first.ws_payload * 0.6, first.note
+
+
+def _icon_font_file() -> Path:
+    from scripts.serve import ICON_FONT, _static_sources
+    return next(p for p in (_static_sources()[0][0] / "media").iterdir() if ICON_FONT.match(p.name))
+
+
+def test_the_icon_font_holds_every_icon_named_and_little_else(site: Site) -> None:
+    """Streamlit's icon font (375 kB, loaded by every page) comes as the subset of the icons its
+    frontend and the dashboard name: each of them still draws the same glyph."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from scripts.serve import icon_glyph, icon_ligatures, icon_names
+
+    original = _icon_font_file()
+    headers, body = _get(f"{site.url}/static/media/{original.name}", "br, gzip")
+    assert "immutable" in headers.get("cache-control", ""), headers
+    assert len(body) < original.stat().st_size / 10, (len(body), original.stat().st_size)
+    served, full = TTFont(io.BytesIO(body)), TTFont(original)
+    served_ligatures, full_ligatures = icon_ligatures(served), icon_ligatures(full)
+    names = icon_names()
+    assert {"map", "logout", "expand_more", "close"} <= names   # the app's and Streamlit's own
+    wrong = {n: icon_glyph(served, served_ligatures, n) for n in names
+             if icon_glyph(full, full_ligatures, n) and
+             icon_glyph(served, served_ligatures, n) != icon_glyph(full, full_ligatures, n)}
+    assert wrong == {}
+    assert icon_glyph(served, served_ligatures, "delete_forever") is None   # an icon nobody names
+
+
+def test_the_pages_icons_are_drawn_as_icons_with_the_subset(site: Site, browser: Browser) -> None:
+    """In the browser, through nginx: each icon the dashboard names is one 24 px glyph in the
+    icon font (its name as text would be wider, or nothing)."""
+    app_icons = sorted({m for p in (Path(__file__).parents[2] / "dashboard").rglob("*.py")
+                        for m in re.findall(r":material/([a-z0-9_]+):", p.read_text(encoding="utf-8"))})
+    assert len(app_icons) >= 10, app_icons
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/")
+        page.locator('[data-testid="stTopNavLink"]').first.wait_for(timeout=60_000)
+        widths = page.evaluate("""async (names) => {
+            await document.fonts.load('24px "Material Symbols Rounded"');
+            const out = {};
+            for (const name of names) {
+              const s = document.createElement('span');
+              s.style.cssText = 'font-family:"Material Symbols Rounded";font-size:24px;position:absolute;white-space:nowrap';
+              s.textContent = name;
+              document.body.appendChild(s);
+              out[name] = s.getBoundingClientRect().width;
+              s.remove();
+            }
+            return out;
+        }""", app_icons)
+        page.screenshot(path=str(SCREENSHOTS / "site_icons_1366x768.png"))
+    finally:
+        context.close()
+    not_icons = {name: w for name, w in widths.items() if not 18 <= w <= 30}
+    assert not_icons == {}, not_icons
